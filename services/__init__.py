@@ -1,0 +1,1 @@
+"""The five services. None imports another; they share only ``shared``."""

@@ -1,0 +1,1 @@
+"""Matching: programs, rosters, match runs, proposals and relationships."""

@@ -1,0 +1,136 @@
+"""Matching's HTTP API: programs, roster import, match runs, proposals and relationships."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from shared.contracts.envelope import DistrictId
+from shared.contracts.matching import EndReason, ProgramModel
+from shared.roster import RosterFormatError, parse_roster
+from shared.storage.mongo import Document
+
+from .workflow import Conflict, Matching, NotFound
+
+router = APIRouter()
+MAX_ROSTER_BYTES = 5 * 1024 * 1024
+
+
+def get_matching(request: Request) -> Matching:
+    return request.app.state.matching  # type: ignore[no-any-return]
+
+
+Service = Annotated[Matching, Depends(get_matching)]
+
+
+class NewProgram(BaseModel):
+    district: DistrictId
+    name: str = Field(min_length=1, max_length=200)
+    model: ProgramModel = ProgramModel.ONE_TO_ONE
+
+
+class EndRequest(BaseModel):
+    reason: EndReason
+
+
+def _public(doc: Document) -> dict[str, Any]:
+    out = {("id" if k == "_id" else k): v for k, v in doc.items()}
+    return out
+
+
+def _errors_to_http(exc: Exception) -> HTTPException:
+    if isinstance(exc, NotFound):
+        return HTTPException(404, str(exc))
+    return HTTPException(409, str(exc))
+
+
+@router.post("/programs", status_code=201, tags=["programs"])
+async def create_program(body: NewProgram, matching: Service) -> dict[str, Any]:
+    return _public(await matching.create_program(body.district, body.name, body.model))
+
+
+@router.get("/programs/{program_id}", tags=["programs"])
+async def get_program(program_id: str, matching: Service) -> dict[str, Any]:
+    try:
+        return _public(await matching.program(program_id))
+    except NotFound as exc:
+        raise _errors_to_http(exc) from exc
+
+
+@router.post(
+    "/programs/{program_id}/roster",
+    tags=["programs"],
+    summary="Import a roster CSV (text/csv body); valid rows are kept, invalid ones reported by line",
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+)
+async def import_roster(program_id: str, request: Request, matching: Service) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_ROSTER_BYTES:
+        raise HTTPException(413, f"roster is larger than {MAX_ROSTER_BYTES} bytes")
+    try:
+        roster = parse_roster(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise HTTPException(422, f"roster must be UTF-8 text: {exc.reason} at byte {exc.start}") from exc
+    except RosterFormatError as exc:
+        raise HTTPException(422, f"roster: {exc}") from exc
+    try:
+        new_ids = await matching.import_roster(program_id, roster)
+    except NotFound as exc:
+        raise _errors_to_http(exc) from exc
+    return {
+        "accepted": len(roster.rows),
+        "new": len(new_ids),
+        "errors": [{"row": e.row, "field": e.field, "reason": e.reason} for e in roster.errors],
+    }
+
+
+@router.get("/programs/{program_id}/participants", tags=["programs"])
+async def participants(program_id: str, matching: Service) -> list[dict[str, Any]]:
+    return await matching.repo.participants_of(program_id)
+
+
+@router.post("/programs/{program_id}/match-runs", status_code=201, tags=["matching"])
+async def run_matching(program_id: str, matching: Service) -> dict[str, Any]:
+    try:
+        run, proposals = await matching.run(program_id)
+    except NotFound as exc:
+        raise _errors_to_http(exc) from exc
+    return {**_public(run), "proposals": [_public(p) for p in proposals]}
+
+
+@router.get("/programs/{program_id}/proposals", tags=["matching"])
+async def proposals(
+    program_id: str, matching: Service, status: Annotated[str | None, Query(pattern="^(draft|approved|rejected|superseded)$")] = None
+) -> list[dict[str, Any]]:
+    return [_public(p) for p in await matching.repo.proposals_of(program_id, status)]
+
+
+@router.post("/proposals/{proposal_id}/approve", tags=["matching"], summary="Approve a draft; starts the relationship")
+async def approve(proposal_id: str, matching: Service) -> dict[str, Any]:
+    try:
+        return _public(await matching.approve(proposal_id))
+    except (NotFound, Conflict) as exc:
+        raise _errors_to_http(exc) from exc
+
+
+@router.post("/proposals/{proposal_id}/reject", tags=["matching"])
+async def reject(proposal_id: str, matching: Service) -> dict[str, Any]:
+    try:
+        return _public(await matching.reject(proposal_id))
+    except (NotFound, Conflict) as exc:
+        raise _errors_to_http(exc) from exc
+
+
+@router.get("/programs/{program_id}/relationships", tags=["relationships"])
+async def relationships(program_id: str, matching: Service) -> list[dict[str, Any]]:
+    return [_public(r) for r in await matching.repo.relationships_of(program_id)]
+
+
+@router.post("/relationships/{relationship_id}/end", tags=["relationships"])
+async def end(relationship_id: str, matching: Service, body: Annotated[EndRequest, Body()]) -> dict[str, Any]:
+    try:
+        return _public(await matching.end(relationship_id, body.reason))
+    except (NotFound, Conflict) as exc:
+        raise _errors_to_http(exc) from exc

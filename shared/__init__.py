@@ -1,0 +1,1 @@
+"""Code every service imports. Never imports a service."""

@@ -1,0 +1,97 @@
+"""Events of the matching service: programs, enrolment, proposals and relationships (public contract)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from shared.contracts.envelope import EventData, OpaqueId
+from shared.contracts.subjects import Domain, EventKind
+
+
+class Role(StrEnum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+
+
+class ProgramModel(StrEnum):
+    ONE_TO_ONE = "one_to_one"
+
+
+class EndReason(StrEnum):
+    COMPLETED = "completed"
+    EARLY_MENTEE_LEFT = "early_mentee_left"
+    EARLY_MENTOR_LEFT = "early_mentor_left"
+    EARLY_MISMATCH = "early_mismatch"
+    EARLY_OTHER = "early_other"
+
+
+def _kind(entity: str, action: str) -> EventKind:
+    return EventKind(Domain.MATCHING, entity, action, 1)
+
+
+class ProgramCreated(EventData):
+    """A district opened a mentoring program."""
+
+    kind: ClassVar[EventKind] = _kind("program", "created")
+    program_id: OpaqueId
+    model: ProgramModel
+
+
+class ParticipantEnrolled(EventData):
+    """A teacher joined a program as mentor or mentee."""
+
+    kind: ClassVar[EventKind] = _kind("participant", "enrolled")
+    program_id: OpaqueId
+    participant_id: OpaqueId
+    role: Role
+    enrolled_at: datetime
+
+
+class MatchProposed(EventData):
+    """A match run proposed a pair; a coordinator still has to approve it."""
+
+    kind: ClassVar[EventKind] = _kind("match", "proposed")
+    program_id: OpaqueId
+    run_id: OpaqueId
+    proposal_id: OpaqueId
+    mentor_id: OpaqueId
+    mentee_id: OpaqueId
+    score: float = Field(ge=0)
+
+
+class MatchApproved(EventData):
+    """A coordinator approved a proposal."""
+
+    kind: ClassVar[EventKind] = _kind("match", "approved")
+    program_id: OpaqueId
+    proposal_id: OpaqueId
+    relationship_id: OpaqueId
+    mentor_id: OpaqueId
+    mentee_id: OpaqueId
+
+
+class RelationshipStarted(EventData):
+    """A mentoring relationship began. Public: HR, SIS and LMS subscribe to it."""
+
+    kind: ClassVar[EventKind] = _kind("relationship", "started")
+    program_id: OpaqueId
+    relationship_id: OpaqueId
+    mentor_id: OpaqueId
+    mentee_id: OpaqueId
+    started_at: datetime
+
+
+class RelationshipEnded(EventData):
+    """A mentoring relationship ended, completed or early. Public."""
+
+    kind: ClassVar[EventKind] = _kind("relationship", "ended")
+    program_id: OpaqueId
+    relationship_id: OpaqueId
+    mentor_id: OpaqueId
+    mentee_id: OpaqueId
+    ended_at: datetime
+    reason: EndReason

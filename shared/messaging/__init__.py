@@ -1,0 +1,1 @@
+"""Broker factory, retry and dead-letter policy, and the transactional outbox."""

@@ -1,0 +1,104 @@
+"""The one broker factory every service uses, and the subscription helper that fixes the ack policy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsRouter, PullSub
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.js.errors import BadRequestError
+from prometheus_client import CollectorRegistry
+
+from shared.contracts.envelope import EventData
+from shared.contracts.subjects import DEADLETTER_STREAM, STREAMS, Domain, EventKind
+from shared.messaging.deadletter import DeadLetterer
+from shared.messaging.policy import RetryPolicy
+
+ALL_STREAMS: tuple[JStream, ...] = (*STREAMS.values(), DEADLETTER_STREAM)
+for _stream in ALL_STREAMS:
+    # Streams are declared by ``declare_streams`` on every start; FastStream's own declaration
+    # flips a flag on these shared constants after the first broker in a process, so it is off.
+    _stream.declare = False
+
+
+def make_broker(service: str, nats_url: str, registry: CollectorRegistry, deadletterer: DeadLetterer) -> NatsBroker:
+    """A broker whose subscribers redeliver on error (NACK), dead-letter bad input and export metrics."""
+    broker = NatsBroker(
+        nats_url,
+        name=f"mentoring-{service}",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        middlewares=[NatsPrometheusMiddleware(registry=registry, app_name=service), deadletterer],
+        graceful_timeout=10.0,
+    )
+    deadletterer.broker = broker
+    return broker
+
+
+async def declare_streams(broker: NatsBroker, streams: Iterable[JStream] = ALL_STREAMS) -> None:
+    """Create or update each stream; safe to run on every start of every replica."""
+    js = broker.connection.jetstream()
+    for stream in streams:
+        config = stream.config
+        config.subjects = list(stream.subjects)
+        try:
+            await js.add_stream(config=config)
+        except BadRequestError as exc:
+            if "already in use" not in (exc.description or ""):
+                raise
+            await js.update_stream(config=config)
+
+
+def durable_name(service: str, name: str) -> str:
+    """One durable per service and subscription: replicas with the same name share the work."""
+    return f"{service}__{name}".replace(".", "_")
+
+
+class Subscriptions:
+    """Declares a service's JetStream pull subscriptions with the shared policy."""
+
+    def __init__(self, service: str, policy: RetryPolicy) -> None:
+        self.service = service
+        self.policy = policy
+        self.router = NatsRouter()
+        self.durables: dict[str, str] = {}  # durable -> stream, for the dead-letter backstop
+
+    def on(self, kind: EventKind, handler: Callable[..., Any], *, description: str = "") -> None:
+        """Consume one event kind from every district."""
+        self._subscribe(kind.any_district, STREAMS[kind.domain], f"{kind.entity}_{kind.action}_v{kind.version}", handler, description)
+
+    def on_stream(self, domain: Domain, handler: Callable[..., Any], *, description: str = "") -> None:
+        """Consume every event a producing service publishes."""
+        stream = STREAMS[domain]
+        self._subscribe(stream.subjects[0], stream, f"all_{domain.value}", handler, description)
+
+    def _subscribe(self, subject: str, stream: JStream, name: str, handler: Callable[..., Any], description: str) -> None:
+        durable = durable_name(self.service, name)
+        self.durables[durable] = stream.name
+        self.router.subscriber(
+            subject,
+            stream=stream,
+            durable=durable,
+            config=self.policy.consumer_config(durable),
+            pull_sub=PullSub(batch_size=16, timeout=2.0),
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            title=f"{self.service}:{name}",
+            description=description or (handler.__doc__ or "").strip(),
+        )(handler)
+
+
+def declare_publishers(router: NatsRouter, events: Iterable[type[EventData]]) -> dict[str, Any]:
+    """One declared publisher per event kind (AsyncAPI documents it); keyed by CloudEvents type."""
+    from shared.contracts.envelope import CloudEvent
+
+    publishers: dict[str, Any] = {}
+    for model in events:
+        publishers[model.kind.type] = router.publisher(
+            model.kind.documented_subject,
+            stream=STREAMS[model.kind.domain],
+            schema=CloudEvent[model],  # type: ignore[valid-type]
+            title=model.kind.type,
+            description=(model.__doc__ or "").strip(),
+        )
+    return publishers

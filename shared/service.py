@@ -1,0 +1,98 @@
+"""The composition kit each service's ``create_app`` uses: broker, store, outbox, metrics and HTTP.
+
+Nothing here connects at import time or at construction; ``start`` does, from the HTTP lifespan.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from faststream.specification import AsyncAPI
+from prometheus_client import CollectorRegistry
+
+from shared.contracts.envelope import EventData
+from shared.messaging.broker import Subscriptions, declare_publishers, declare_streams, make_broker
+from shared.messaging.deadletter import AdvisoryDeadLetterer, DeadLetterer
+from shared.messaging.outbox import Outbox
+from shared.messaging.policy import RetryPolicy
+from shared.observability.http import health_router
+from shared.settings import ServiceSettings
+from shared.storage.mongo import make_client, ping
+
+log = logging.getLogger(__name__)
+API_VERSION = "1.0.0"
+
+
+class ServiceRuntime:
+    """Everything one service process owns. Handlers read their dependencies from the broker context."""
+
+    def __init__(self, name: str, settings: ServiceSettings, publishes: Sequence[type[EventData]]) -> None:
+        self.name = name
+        self.settings = settings
+        self.policy = RetryPolicy(settings.max_deliver, tuple(settings.retry_backoff_seconds), settings.ack_wait_seconds)
+        self.registry = CollectorRegistry()
+        self.deadletterer = DeadLetterer(name, self.policy)
+        self.broker = make_broker(name, settings.nats_url, self.registry, self.deadletterer)
+        self.subscriptions = Subscriptions(name, self.policy)
+        self.publishers = declare_publishers(self.subscriptions.router, publishes)
+        self.mongo = make_client(settings.mongodb_url)
+        self.db = self.mongo[settings.database or f"mentoring_{name}"]
+        self.outbox = Outbox(self.db["outbox"], self.publishers)
+        self._advisories = AdvisoryDeadLetterer(self.deadletterer, self.subscriptions.durables)
+        self._startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes]
+
+    def provide(self, key: str, value: Any) -> None:
+        """Make ``value`` available to handlers as ``Context(key)``."""
+        self.broker.context.set_global(key, value)
+
+    def on_startup(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook`` (e.g. index creation) before the broker starts consuming."""
+        self._startup.append(hook)
+
+    async def start(self) -> None:
+        for hook in self._startup:
+            await hook()
+        await self.broker.connect()
+        await declare_streams(self.broker)
+        await self.broker.start()
+        await self._advisories.start(self.broker)
+        self.outbox.start_relay(self.settings.outbox_relay_seconds)
+        log.info("%s service started", self.name)
+
+    async def stop(self) -> None:
+        await self.outbox.stop_relay()
+        await self._advisories.stop()
+        await self.broker.stop()
+        await self.mongo.close()
+
+    async def _nats_ok(self) -> None:
+        if not await self.broker.ping(timeout=2.0):
+            raise ConnectionError("not connected to NATS")
+
+    async def _store_ok(self) -> None:
+        await ping(self.mongo)
+
+    def http_app(self, api: APIRouter, *, description: str) -> FastAPI:
+        """The service's HTTP app; its lifespan starts and stops the runtime."""
+        self.broker.include_router(self.subscriptions.router)
+
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=f"Mentoring {self.name} service", version=API_VERSION, description=description, lifespan=lifespan)
+        app.state.runtime = self
+        app.include_router(health_router({"nats": self._nats_ok, "store": self._store_ok}, self.registry))
+        app.include_router(api)
+        return app
+
+    def asyncapi(self) -> AsyncAPI:
+        return AsyncAPI(self.broker, title=f"Mentoring {self.name} service events", version=API_VERSION)

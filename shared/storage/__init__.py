@@ -1,0 +1,1 @@
+"""PyMongo async client factory and the small storage idioms the services share."""
