@@ -51,6 +51,11 @@ async def create_program(body: NewProgram, matching: Service) -> dict[str, Any]:
     return _public(await matching.create_program(body.district, body.name, body.model))
 
 
+@router.get("/programs", tags=["programs"])
+async def list_programs(district: Annotated[DistrictId, Query()], matching: Service) -> list[dict[str, Any]]:
+    return [_public(p) for p in await matching.repo.programs_of(district)]
+
+
 @router.get("/programs/{program_id}", tags=["programs"])
 async def get_program(program_id: str, matching: Service) -> dict[str, Any]:
     try:

@@ -28,6 +28,9 @@ class MatchingRepository:
     async def add_program(self, program: Document) -> None:
         await self.programs.insert_one(program)
 
+    async def programs_of(self, district: str) -> list[Document]:
+        return await self.programs.find({"district": district}).sort("created_at", 1).to_list()
+
     async def program(self, program_id: str) -> Document | None:
         return await self.programs.find_one({"_id": program_id})
 

@@ -65,12 +65,12 @@ class Outbox:
     async def relay_once(self, older_than: timedelta) -> int:
         """Publish events left unpublished by a process that died; returns how many."""
         cutoff = datetime.now(UTC) - older_than
-        stale = self.collection.find({"published": False, "created_at": {"$lte": cutoff}}).sort("created_at", 1)
-        count = 0
-        for doc in await stale.to_list(500):
+        # The age is checked here, not in the query: nx-27017 compares datetimes at whole seconds.
+        pending = await self.collection.find({"published": False}).sort("created_at", 1).to_list(500)
+        stale = [doc for doc in pending if doc["created_at"] <= cutoff]
+        for doc in stale:
             await self._publish(doc)
-            count += 1
-        return count
+        return len(stale)
 
     def start_relay(self, every_seconds: float) -> None:
         self._relay = asyncio.create_task(self._relay_loop(every_seconds))

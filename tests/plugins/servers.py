@@ -11,8 +11,9 @@ from devstack.mailsink import MailSink
 from devstack.servers import Process, start_nats, start_nx
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+    """A fresh nats-server per test (starts in milliseconds), so streams never carry another test's messages."""
     root = tmp_path_factory.mktemp("nats")
     proc = start_nats(root / "data", root / "nats.log")
     yield proc

@@ -1,0 +1,74 @@
+"""``python -m devstack``: the local stack (``run``), the demo loader and the AsyncAPI documents (``docs``)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from devstack import demo
+from devstack.stack import SERVICES, Stack
+
+cli = typer.Typer(add_completion=False, help="Local stack of the mentoring platform.")
+console = Console()
+
+
+@cli.command()
+def run(
+    data: Path = typer.Option(Path(".data"), help="Where NATS, the store, logs and saved mail live."),
+    nats_port: int = typer.Option(4222, min=1, max=65535),
+    smtp_port: int = typer.Option(1025, min=1, max=65535),
+    load_demo: bool = typer.Option(True, "--demo/--no-demo", help="Load the demo district."),
+) -> None:
+    """Start NATS, the store, the SMTP sink and the five services; load the demo; Ctrl-C stops all."""
+    stack = Stack(data.resolve(), nats_port=nats_port, smtp_port=smtp_port)
+    try:
+        with console.status("starting nats-server, the store, the SMTP sink and five services..."):
+            stack.start()
+        console.print("[green]all five services are healthy[/green]")
+        if load_demo:
+            result = demo.load({n: p.url for n, p in stack.services.items()}, say=console.print)
+            console.print_json(json.dumps(result["summary"]))
+        _where_to_look(stack)
+        stack.wait_forever(lambda name: console.print(f"[yellow]{name} had stopped; restarted it[/yellow]"))
+    except KeyboardInterrupt:
+        console.print("stopping...")
+    finally:
+        stack.stop()
+
+
+def _where_to_look(stack: Stack) -> None:
+    table = Table(title="Where to look")
+    table.add_column("what")
+    table.add_column("where")
+    for name, proc in stack.services.items():
+        table.add_row(f"{name} API docs / metrics", f"{proc.url}/docs   {proc.url}/metrics")
+    table.add_row("mail delivered", str(stack.data / "mail"))
+    table.add_row("logs", str(stack.logs))
+    table.add_row("NATS", stack.env["NATS_URL"])
+    table.add_row("store", stack.env["MONGODB_URL"])
+    console.print(table)
+    console.print("Press Ctrl-C to stop everything; `make run` again reuses the data.")
+
+
+@cli.command()
+def docs(out: Path = typer.Option(Path("docs/asyncapi"), help="Folder for one AsyncAPI document per service.")) -> None:
+    """Write each service's AsyncAPI document (generated from its code) and the event catalogue."""
+    from shared.contracts.catalogue import markdown_table
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in SERVICES:
+        app = importlib.import_module(f"services.{name}.app").create_app()
+        spec = app.state.runtime.asyncapi().to_specification()
+        (out / f"{name}.json").write_text(spec.to_json())
+        console.print(f"wrote {out / f'{name}.json'}")
+    (out.parent / "events.md").write_text("# Event catalogue\n\n" + markdown_table() + "\n")
+    console.print(f"wrote {out.parent / 'events.md'}")
+
+
+if __name__ == "__main__":
+    cli()

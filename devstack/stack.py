@@ -1,0 +1,71 @@
+"""``make run``: start the real servers and the five services, supervise them, stop them on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack.mailsink import MailSink
+from devstack.servers import Process, port_open, start_nats, start_nx, start_service, wait_healthy
+
+SERVICES = {"matching": 8001, "scheduling": 8002, "notification": 8003, "feedback": 8004, "metrics": 8005}
+
+
+@dataclass
+class Stack:
+    data: Path
+    nats_port: int = 4222
+    mongo_port: int = 27017
+    smtp_port: int = 1025
+    servers: list[Process] = field(default_factory=list)
+    services: dict[str, Process] = field(default_factory=dict)
+    mail: MailSink | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def logs(self) -> Path:
+        return self.data / "logs"
+
+    def start(self) -> None:
+        for name, port in (("NATS", self.nats_port), ("SMTP", self.smtp_port)):
+            if port_open(port):
+                raise RuntimeError(f"{name} port {port} is already in use on 127.0.0.1: is another `make run` running?")
+        nats = start_nats(self.data / "nats", self.logs / "nats.log", port=self.nats_port)
+        self.servers.append(nats)
+        mongo_url = os.environ.get("MONGODB_URL")
+        if not mongo_url:
+            nx = start_nx(self.data / "mongo", self.logs / "nx-27017.log", port=self.mongo_port)
+            self.servers.append(nx)
+            mongo_url = nx.url
+        self.mail = MailSink(self.data / "mail", port=self.smtp_port).start()
+        self.env = {"NATS_URL": nats.url, "MONGODB_URL": mongo_url, "NOTIFICATION_SMTP_PORT": str(self.smtp_port)}
+        for name, port in SERVICES.items():
+            self.services[name] = start_service(name, self.env, self.logs / f"{name}.log", port, wait=False)
+        for proc in self.services.values():
+            wait_healthy(proc)
+
+    def supervise_once(self) -> list[str]:
+        """Restart any service process that died; returns the names restarted."""
+        restarted = []
+        for name, proc in list(self.services.items()):
+            if not proc.alive():
+                port = SERVICES[name]
+                self.services[name] = start_service(name, self.env, self.logs / f"{name}.log", port)
+                restarted.append(name)
+        return restarted
+
+    def stop(self) -> None:
+        for proc in self.services.values():
+            proc.stop()
+        if self.mail:
+            self.mail.stop()
+        for proc in reversed(self.servers):
+            proc.stop()
+
+    def wait_forever(self, on_restart: object) -> None:
+        while True:
+            time.sleep(1.0)
+            for name in self.supervise_once():
+                on_restart(name)  # type: ignore[operator]
