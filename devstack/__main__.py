@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -19,10 +20,10 @@ console = Console()
 
 @cli.command()
 def run(
-    data: Path = typer.Option(Path(".data"), help="Where NATS, the store, logs and saved mail live."),
-    nats_port: int = typer.Option(4222, min=1, max=65535),
-    smtp_port: int = typer.Option(1025, min=1, max=65535),
-    load_demo: bool = typer.Option(True, "--demo/--no-demo", help="Load the demo district."),
+    data: Annotated[Path, typer.Option(help="Where NATS, the store, logs and saved mail live.")] = Path(".data"),
+    nats_port: Annotated[int, typer.Option(min=1, max=65535)] = 4222,
+    smtp_port: Annotated[int, typer.Option(min=1, max=65535)] = 1025,
+    load_demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Load the demo district.")] = True,
 ) -> None:
     """Start NATS, the store, the SMTP sink and the five services; load the demo; Ctrl-C stops all."""
     stack = Stack(data.resolve(), nats_port=nats_port, smtp_port=smtp_port)
@@ -56,7 +57,9 @@ def _where_to_look(stack: Stack) -> None:
 
 
 @cli.command()
-def docs(out: Path = typer.Option(Path("docs/asyncapi"), help="Folder for one AsyncAPI document per service.")) -> None:
+def docs(
+    out: Annotated[Path, typer.Option(help="Folder for one AsyncAPI document per service.")] = Path("docs/asyncapi"),
+) -> None:
     """Write each service's AsyncAPI document (generated from its code) and the event catalogue."""
     from shared.contracts.catalogue import markdown_table
 

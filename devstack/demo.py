@@ -26,11 +26,19 @@ def roster_csv(mentors: int = 16, mentees: int = 24) -> str:
     for i in range(mentors + mentees):
         role = "mentor" if i < mentors else "mentee"
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 3) % len(LAST)]}"
-        writer.writerow([
-            f"T{i + 1:03d}", name, f"teacher{i + 1:03d}@example.org", role, SCHOOLS[i % len(SCHOOLS)],
-            ";".join(SUBJECTS[i % len(SUBJECTS)]), ";".join(BANDS[(i // 2) % len(BANDS)]),
-            10 + i % 15 if role == "mentor" else i % 2, ("en", "es", "fr")[i % 3],
-        ])
+        writer.writerow(
+            [
+                f"T{i + 1:03d}",
+                name,
+                f"teacher{i + 1:03d}@example.org",
+                role,
+                SCHOOLS[i % len(SCHOOLS)],
+                ";".join(SUBJECTS[i % len(SUBJECTS)]),
+                ";".join(BANDS[(i // 2) % len(BANDS)]),
+                10 + i % 15 if role == "mentor" else i % 2,
+                ("en", "es", "fr")[i % 3],
+            ]
+        )
     return out.getvalue()
 
 
@@ -52,8 +60,9 @@ def _until(check: Any, timeout: float = 30.0) -> Any:
 def load(urls: dict[str, str], say: Any = print) -> dict[str, Any]:
     """Drive the demo through the services' HTTP APIs; reuses the program when it exists already."""
     with httpx.Client(timeout=30) as http:
-        existing = [p for p in _ok(http.get(f"{urls['matching']}/programs", params={"district": DISTRICT}))
-                    if p["name"] == PROGRAM_NAME]
+        existing = [
+            p for p in _ok(http.get(f"{urls['matching']}/programs", params={"district": DISTRICT})) if p["name"] == PROGRAM_NAME
+        ]
         if existing:
             program = existing[0]
             say(f"demo program {program['id']} exists already (data reused)")
@@ -70,14 +79,23 @@ def load(urls: dict[str, str], say: Any = print) -> dict[str, Any]:
                 _ok(http.post(f"{urls['matching']}/proposals/{proposal['id']}/approve"))
             say(f"approved {len(run['proposals'])} proposals: relationships started")
             first = run["proposals"][0]
-            meetings = _until(lambda: _ok(http.get(f"{urls['scheduling']}/meetings",
-                                                   params={"participant_id": first["mentee_id"]})))
+            meetings = _until(
+                lambda: _ok(http.get(f"{urls['scheduling']}/meetings", params={"participant_id": first["mentee_id"]}))
+            )
             check_in = next(m for m in meetings if m["kind"] == "check_in")
             _ok(http.post(f"{urls['scheduling']}/meetings/{check_in['id']}/complete", json={"duration_minutes": 60}))
             surveys = _until(lambda: _ok(http.get(f"{urls['feedback']}/surveys", params={"respondent_id": first["mentee_id"]})))
-            _ok(http.post(f"{urls['feedback']}/surveys/{surveys[0]['id']}/responses",
-                          json={"rating": 5, "comment": "Great first month"}))
+            _ok(
+                http.post(
+                    f"{urls['feedback']}/surveys/{surveys[0]['id']}/responses", json={"rating": 5, "comment": "Great first month"}
+                )
+            )
             say("completed one check-in and answered one survey")
-        summary = _until(lambda: (s := http.get(f"{urls['metrics']}/programs/{program['id']}/summary")).status_code == 200
-                         and s.json()["surveys"]["submitted"] >= 1 and s.json())
+        summary = _until(
+            lambda: (
+                (s := http.get(f"{urls['metrics']}/programs/{program['id']}/summary")).status_code == 200
+                and s.json()["surveys"]["submitted"] >= 1
+                and s.json()
+            )
+        )
         return {"program": program, "summary": summary}

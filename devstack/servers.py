@@ -65,8 +65,14 @@ class Process:
 def _spawn(name: str, cmd: list[str], log: Path, env: dict[str, str] | None = None) -> Process:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:  # the child keeps its own handle; ours closes now
-        popen = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                 env={**os.environ, **(env or {})}, start_new_session=True)
+        popen = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
     return Process(name, popen, log)
 
 
@@ -103,8 +109,19 @@ def start_nx(data_dir: Path, log: Path, port: int = 0) -> Process:
     """nx-27017, always with ``--data-dir`` so each logical database is its own SQLite file."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [str(BIN / "nx-27017"), "--data-dir", str(data_dir), "--host", LOOPBACK, "-p", str(port),
-           "--log-file", str(log.with_suffix(".server.log")), "--pid-file", str(data_dir / "nx-27017.pid")]
+    cmd = [
+        str(BIN / "nx-27017"),
+        "--data-dir",
+        str(data_dir),
+        "--host",
+        LOOPBACK,
+        "-p",
+        str(port),
+        "--log-file",
+        str(log.with_suffix(".server.log")),
+        "--pid-file",
+        str(data_dir / "nx-27017.pid"),
+    ]
     proc = _spawn("nx-27017", cmd, log)
     proc.url = f"mongodb://{LOOPBACK}:{port}"
     wait_until(lambda: port_open(port), proc, 20, "listening")

@@ -13,5 +13,10 @@ from shared.settings import ServiceSettings
 
 def serve(name: str, settings: ServiceSettings, create_app: Callable[[ServiceSettings], FastAPI]) -> None:
     configure_logging(name, settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port,
-                log_level=settings.log_level.lower(), log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+    )

@@ -18,7 +18,14 @@ from shared.contracts.matching import Role
 
 GRADE_BANDS: Final = ("K-2", "3-5", "6-8", "9-12")
 REQUIRED_COLUMNS: Final = (
-    "external_id", "name", "email", "role", "school", "subjects", "grade_bands", "years_experience",
+    "external_id",
+    "name",
+    "email",
+    "role",
+    "school",
+    "subjects",
+    "grade_bands",
+    "years_experience",
 )
 OPTIONAL_COLUMNS: Final = ("language",)
 LANGUAGES: Final = ("en", "es", "fr")

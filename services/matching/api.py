@@ -12,7 +12,7 @@ from shared.contracts.matching import EndReason, ProgramModel
 from shared.roster import RosterFormatError, parse_roster
 from shared.storage.mongo import Document
 
-from .workflow import Conflict, Matching, NotFound
+from .workflow import ConflictError, Matching, NotFoundError
 
 router = APIRouter()
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
@@ -41,7 +41,7 @@ def _public(doc: Document) -> dict[str, Any]:
 
 
 def _errors_to_http(exc: Exception) -> HTTPException:
-    if isinstance(exc, NotFound):
+    if isinstance(exc, NotFoundError):
         return HTTPException(404, str(exc))
     return HTTPException(409, str(exc))
 
@@ -60,7 +60,7 @@ async def list_programs(district: Annotated[DistrictId, Query()], matching: Serv
 async def get_program(program_id: str, matching: Service) -> dict[str, Any]:
     try:
         return _public(await matching.program(program_id))
-    except NotFound as exc:
+    except NotFoundError as exc:
         raise _errors_to_http(exc) from exc
 
 
@@ -82,7 +82,7 @@ async def import_roster(program_id: str, request: Request, matching: Service) ->
         raise HTTPException(422, f"roster: {exc}") from exc
     try:
         new_ids = await matching.import_roster(program_id, roster)
-    except NotFound as exc:
+    except NotFoundError as exc:
         raise _errors_to_http(exc) from exc
     return {
         "accepted": len(roster.rows),
@@ -100,14 +100,16 @@ async def participants(program_id: str, matching: Service) -> list[dict[str, Any
 async def run_matching(program_id: str, matching: Service) -> dict[str, Any]:
     try:
         run, proposals = await matching.run(program_id)
-    except NotFound as exc:
+    except NotFoundError as exc:
         raise _errors_to_http(exc) from exc
     return {**_public(run), "proposals": [_public(p) for p in proposals]}
 
 
 @router.get("/programs/{program_id}/proposals", tags=["matching"])
 async def proposals(
-    program_id: str, matching: Service, status: Annotated[str | None, Query(pattern="^(draft|approved|rejected|superseded)$")] = None
+    program_id: str,
+    matching: Service,
+    status: Annotated[str | None, Query(pattern="^(draft|approved|rejected|superseded)$")] = None,
 ) -> list[dict[str, Any]]:
     return [_public(p) for p in await matching.repo.proposals_of(program_id, status)]
 
@@ -116,7 +118,7 @@ async def proposals(
 async def approve(proposal_id: str, matching: Service) -> dict[str, Any]:
     try:
         return _public(await matching.approve(proposal_id))
-    except (NotFound, Conflict) as exc:
+    except (NotFoundError, ConflictError) as exc:
         raise _errors_to_http(exc) from exc
 
 
@@ -124,7 +126,7 @@ async def approve(proposal_id: str, matching: Service) -> dict[str, Any]:
 async def reject(proposal_id: str, matching: Service) -> dict[str, Any]:
     try:
         return _public(await matching.reject(proposal_id))
-    except (NotFound, Conflict) as exc:
+    except (NotFoundError, ConflictError) as exc:
         raise _errors_to_http(exc) from exc
 
 
@@ -137,5 +139,5 @@ async def relationships(program_id: str, matching: Service) -> list[dict[str, An
 async def end(relationship_id: str, matching: Service, body: Annotated[EndRequest, Body()]) -> dict[str, Any]:
     try:
         return _public(await matching.end(relationship_id, body.reason))
-    except (NotFound, Conflict) as exc:
+    except (NotFoundError, ConflictError) as exc:
         raise _errors_to_http(exc) from exc

@@ -14,8 +14,12 @@ from .settings import MatchingSettings
 from .workflow import Matching
 
 PUBLISHES = (
-    events.ProgramCreated, events.ParticipantEnrolled, events.MatchProposed,
-    events.MatchApproved, events.RelationshipStarted, events.RelationshipEnded,
+    events.ProgramCreated,
+    events.ParticipantEnrolled,
+    events.MatchProposed,
+    events.MatchApproved,
+    events.RelationshipStarted,
+    events.RelationshipEnded,
 )
 
 

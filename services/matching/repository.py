@@ -57,9 +57,7 @@ class MatchingRepository:
     # runs and proposals
     async def record_run(self, run: Document, proposals: list[Document]) -> None:
         """Store a run; its proposals replace the program's earlier drafts."""
-        await self.proposals.update_many(
-            {"program_id": run["program_id"], "status": "draft"}, {"$set": {"status": "superseded"}}
-        )
+        await self.proposals.update_many({"program_id": run["program_id"], "status": "draft"}, {"$set": {"status": "superseded"}})
         if proposals:
             await self.proposals.insert_many(proposals)
         await self.runs.insert_one(run)

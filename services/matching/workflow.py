@@ -31,11 +31,11 @@ from .metrics import MatchingMetrics
 from .repository import MatchingRepository
 
 
-class NotFound(LookupError):
+class NotFoundError(LookupError):
     pass
 
 
-class Conflict(RuntimeError):
+class ConflictError(RuntimeError):
     pass
 
 
@@ -50,8 +50,13 @@ class Matching:
     metrics: MatchingMetrics
 
     async def create_program(self, district: str, name: str, model: ProgramModel) -> Document:
-        program = {"_id": str(uuid.uuid4()), "district": district, "name": name, "model": model.value,
-                   "created_at": datetime.now(UTC)}
+        program: Document = {
+            "_id": str(uuid.uuid4()),
+            "district": district,
+            "name": name,
+            "model": model.value,
+            "created_at": datetime.now(UTC),
+        }
         await self.repo.add_program(program)
         created = ProgramCreated(program_id=program["_id"], model=model)
         await self.outbox.emit([_event(created, district, program["_id"], derived_id("program.created", program["_id"]))])
@@ -60,7 +65,7 @@ class Matching:
     async def program(self, program_id: str) -> Document:
         program = await self.repo.program(program_id)
         if program is None:
-            raise NotFound(f"program {program_id} does not exist")
+            raise NotFoundError(f"program {program_id} does not exist")
         return program
 
     async def import_roster(self, program_id: str, roster: ParsedRoster) -> list[str]:
@@ -68,19 +73,34 @@ class Matching:
         program = await self.program(program_id)
         district, now = program["district"], datetime.now(UTC)
         docs = [
-            {"program_id": program_id, "participant_id": row.participant_id(district), "district": district,
-             "external_id": row.external_id, "name": row.name, "role": row.role.value, "school": row.school,
-             "subjects": row.subjects, "grade_bands": row.grade_bands, "years_experience": row.years_experience,
-             "enrolled_at": now}
+            {
+                "program_id": program_id,
+                "participant_id": row.participant_id(district),
+                "district": district,
+                "external_id": row.external_id,
+                "name": row.name,
+                "role": row.role.value,
+                "school": row.school,
+                "subjects": row.subjects,
+                "grade_bands": row.grade_bands,
+                "years_experience": row.years_experience,
+                "enrolled_at": now,
+            }
             for row in roster.rows
         ]
         new_ids = await self.repo.upsert_participants(docs)
         roles = {d["participant_id"]: Role(d["role"]) for d in docs}
-        await self.outbox.emit([
-            _event(ParticipantEnrolled(program_id=program_id, participant_id=pid, role=roles[pid], enrolled_at=now),
-                   district, pid, derived_id("participant.enrolled", program_id, pid))
-            for pid in new_ids
-        ])
+        await self.outbox.emit(
+            [
+                _event(
+                    ParticipantEnrolled(program_id=program_id, participant_id=pid, role=roles[pid], enrolled_at=now),
+                    district,
+                    pid,
+                    derived_id("participant.enrolled", program_id, pid),
+                )
+                for pid in new_ids
+            ]
+        )
         self.metrics.roster_rows.labels(outcome="accepted").inc(len(roster.rows))
         self.metrics.roster_rows.labels(outcome="rejected").inc(len(roster.errors))
         return new_ids
@@ -96,22 +116,49 @@ class Matching:
         result = await asyncio.to_thread(domain.assign, profiles["mentor"], profiles["mentee"])
         self.metrics.solve_seconds.observe(time.perf_counter() - started)
         run_id, now = str(uuid.uuid4()), datetime.now(UTC)
-        proposals = [
-            {"_id": derived_id("proposal", run_id, pair.mentee_id), "program_id": program_id, "run_id": run_id,
-             "mentor_id": pair.mentor_id, "mentee_id": pair.mentee_id, "score": pair.breakdown.total,
-             "breakdown": {"shared_subjects": list(pair.breakdown.shared_subjects),
-                           "shared_grade_bands": list(pair.breakdown.shared_grade_bands)},
-             "status": "draft", "created_at": now}
+        proposals: list[Document] = [
+            {
+                "_id": derived_id("proposal", run_id, pair.mentee_id),
+                "program_id": program_id,
+                "run_id": run_id,
+                "mentor_id": pair.mentor_id,
+                "mentee_id": pair.mentee_id,
+                "score": pair.breakdown.total,
+                "breakdown": {
+                    "shared_subjects": list(pair.breakdown.shared_subjects),
+                    "shared_grade_bands": list(pair.breakdown.shared_grade_bands),
+                },
+                "status": "draft",
+                "created_at": now,
+            }
             for pair in result.pairs
         ]
-        run = {"_id": run_id, "program_id": program_id, "created_at": now, "objective": result.objective,
-               "unmatched": [{"mentee_id": u.mentee_id, "reason": u.reason} for u in result.unmatched]}
+        run = {
+            "_id": run_id,
+            "program_id": program_id,
+            "created_at": now,
+            "objective": result.objective,
+            "unmatched": [{"mentee_id": u.mentee_id, "reason": u.reason} for u in result.unmatched],
+        }
         await self.repo.record_run(run, proposals)
-        await self.outbox.emit([
-            _event(MatchProposed(program_id=program_id, run_id=run_id, proposal_id=p["_id"], mentor_id=p["mentor_id"],
-                                 mentee_id=p["mentee_id"], score=p["score"]), program["district"], p["_id"], p["_id"])
-            for p in proposals
-        ])
+        await self.outbox.emit(
+            [
+                _event(
+                    MatchProposed(
+                        program_id=program_id,
+                        run_id=run_id,
+                        proposal_id=p["_id"],
+                        mentor_id=p["mentor_id"],
+                        mentee_id=p["mentee_id"],
+                        score=p["score"],
+                    ),
+                    program["district"],
+                    p["_id"],
+                    p["_id"],
+                )
+                for p in proposals
+            ]
+        )
         self.metrics.runs.inc()
         self.metrics.proposals.inc(len(proposals))
         self.metrics.unmatched.inc(len(result.unmatched))
@@ -124,25 +171,40 @@ class Matching:
         if proposal["status"] == "draft":
             busy = await self.repo.engaged_ids(proposal["program_id"]) & {proposal["mentor_id"], proposal["mentee_id"]}
             if busy:
-                raise Conflict("mentor or mentee is already in an active relationship in this program")
+                raise ConflictError("mentor or mentee is already in an active relationship in this program")
             proposal = await self.repo.decide(proposal_id, "approved", datetime.now(UTC)) or await self._proposal(proposal_id)
         if proposal["status"] != "approved":
-            raise Conflict(f"proposal is {proposal['status']}, only a draft can be approved")
+            raise ConflictError(f"proposal is {proposal['status']}, only a draft can be approved")
         relationship = {
-            "_id": derived_id("relationship", proposal_id), "program_id": proposal["program_id"],
-            "district": program["district"], "proposal_id": proposal_id, "mentor_id": proposal["mentor_id"],
-            "mentee_id": proposal["mentee_id"], "status": "active", "started_at": proposal["decided_at"],
+            "_id": derived_id("relationship", proposal_id),
+            "program_id": proposal["program_id"],
+            "district": program["district"],
+            "proposal_id": proposal_id,
+            "mentor_id": proposal["mentor_id"],
+            "mentee_id": proposal["mentee_id"],
+            "status": "active",
+            "started_at": proposal["decided_at"],
         }
         await self.repo.add_relationship(relationship)  # retries after a crash find it there already
         relationship = await self.repo.relationship(relationship["_id"]) or relationship
         ids = {k: relationship[k] for k in ("program_id", "mentor_id", "mentee_id")}
         rid = relationship["_id"]
-        await self.outbox.emit([
-            _event(MatchApproved(proposal_id=proposal_id, relationship_id=rid, **ids), program["district"], proposal_id,
-                   derived_id("match.approved", proposal_id)),
-            _event(RelationshipStarted(relationship_id=rid, started_at=relationship["started_at"], **ids),
-                   program["district"], rid, derived_id("relationship.started", rid)),
-        ])
+        await self.outbox.emit(
+            [
+                _event(
+                    MatchApproved(proposal_id=proposal_id, relationship_id=rid, **ids),
+                    program["district"],
+                    proposal_id,
+                    derived_id("match.approved", proposal_id),
+                ),
+                _event(
+                    RelationshipStarted(relationship_id=rid, started_at=relationship["started_at"], **ids),
+                    program["district"],
+                    rid,
+                    derived_id("relationship.started", rid),
+                ),
+            ]
+        )
         return relationship
 
     async def reject(self, proposal_id: str) -> Document:
@@ -151,7 +213,7 @@ class Matching:
             return proposal
         decided = await self.repo.decide(proposal_id, "rejected", datetime.now(UTC))
         if decided is None:
-            raise Conflict(f"proposal is {proposal['status']}, only a draft can be rejected")
+            raise ConflictError(f"proposal is {proposal['status']}, only a draft can be rejected")
         return decided
 
     async def end(self, relationship_id: str, reason: EndReason) -> Document:
@@ -159,19 +221,27 @@ class Matching:
         if ended is None:
             current = await self.repo.relationship(relationship_id)
             if current is None:
-                raise NotFound(f"relationship {relationship_id} does not exist")
+                raise NotFoundError(f"relationship {relationship_id} does not exist")
             if current.get("end_reason") != reason.value:
-                raise Conflict("relationship has already ended")
+                raise ConflictError("relationship has already ended")
             ended = current
-        data = RelationshipEnded(program_id=ended["program_id"], relationship_id=relationship_id, mentor_id=ended["mentor_id"],
-                                 mentee_id=ended["mentee_id"], ended_at=ended["ended_at"], reason=reason)
-        await self.outbox.emit([_event(data, ended["district"], relationship_id, derived_id("relationship.ended", relationship_id))])
+        data = RelationshipEnded(
+            program_id=ended["program_id"],
+            relationship_id=relationship_id,
+            mentor_id=ended["mentor_id"],
+            mentee_id=ended["mentee_id"],
+            ended_at=ended["ended_at"],
+            reason=reason,
+        )
+        await self.outbox.emit(
+            [_event(data, ended["district"], relationship_id, derived_id("relationship.ended", relationship_id))]
+        )
         return ended
 
     async def _proposal(self, proposal_id: str) -> Document:
         proposal = await self.repo.proposal(proposal_id)
         if proposal is None:
-            raise NotFound(f"proposal {proposal_id} does not exist")
+            raise NotFoundError(f"proposal {proposal_id} does not exist")
         return proposal
 
 

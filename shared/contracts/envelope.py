@@ -64,7 +64,7 @@ def make_event(
     time: datetime | None = None,
 ) -> CloudEvent[DataT]:
     """Wrap ``data`` in an envelope. Pass ``event_id`` derived from the cause to make retries idempotent."""
-    return CloudEvent[type(data)](  # type: ignore[misc]
+    return CloudEvent[type(data)](  # type: ignore[misc,operator]
         id=event_id or str(uuid.uuid4()),
         source=f"/mentoring/{source.value}",
         type=type(data).kind.type,

@@ -66,7 +66,9 @@ class Subscriptions:
 
     def on(self, kind: EventKind, handler: Callable[..., Any], *, description: str = "") -> None:
         """Consume one event kind from every district."""
-        self._subscribe(kind.any_district, STREAMS[kind.domain], f"{kind.entity}_{kind.action}_v{kind.version}", handler, description)
+        self._subscribe(
+            kind.any_district, STREAMS[kind.domain], f"{kind.entity}_{kind.action}_v{kind.version}", handler, description
+        )
 
     def on_stream(self, domain: Domain, handler: Callable[..., Any], *, description: str = "") -> None:
         """Consume every event a producing service publishes."""

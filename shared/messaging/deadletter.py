@@ -138,4 +138,3 @@ class AdvisoryDeadLetterer:
             )
         except Exception:  # an advisory must never crash the connection's callback loop
             log.exception("could not dead-letter from advisory %s", advisory.data[:200])
-

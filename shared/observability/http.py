@@ -25,7 +25,9 @@ def health_router(checks: dict[str, Check], registry: CollectorRegistry) -> APIR
             except Exception as exc:  # report, never raise: this is the probe's answer
                 results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
         healthy = all(v == "ok" for v in results.values())
-        return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": results}, status_code=200 if healthy else 503)
+        return JSONResponse(
+            {"status": "ok" if healthy else "unavailable", "checks": results}, status_code=200 if healthy else 503
+        )
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:

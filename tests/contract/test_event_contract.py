@@ -27,8 +27,9 @@ def test_every_event_is_versioned_routable_and_free_of_personal_fields(model):
 
 
 def test_envelope_is_cloudevents_1_0_structured_json():
-    data = RelationshipStarted(program_id="p", relationship_id="r", mentor_id="a", mentee_id="b",
-                               started_at=datetime(2026, 9, 1, tzinfo=UTC))
+    data = RelationshipStarted(
+        program_id="p", relationship_id="r", mentor_id="a", mentee_id="b", started_at=datetime(2026, 9, 1, tzinfo=UTC)
+    )
     event = make_event(data, source=Domain.MATCHING, district="D1", subject="r", event_id=derived_id("x", "r"))
     body = json.loads(event.model_dump_json())
     for attribute in ("specversion", "id", "source", "type", "time", "subject", "datacontenttype", "data"):
@@ -44,8 +45,9 @@ def test_derived_ids_are_stable_and_distinct():
 
 @pytest.mark.parametrize("district", ["", "D 1", "D.1", "D*", "x" * 65])
 def test_district_must_be_one_subject_token(district):
-    data = RelationshipStarted(program_id="p", relationship_id="r", mentor_id="a", mentee_id="b",
-                               started_at=datetime(2026, 9, 1, tzinfo=UTC))
+    data = RelationshipStarted(
+        program_id="p", relationship_id="r", mentor_id="a", mentee_id="b", started_at=datetime(2026, 9, 1, tzinfo=UTC)
+    )
     with pytest.raises(ValidationError) as info:
         make_event(data, source=Domain.MATCHING, district=district, subject="r")
     assert info.value.errors()[0]["loc"] == ("district",)

@@ -63,8 +63,9 @@ async def test_upsert_with_set_on_insert_reports_new_documents(db):
 
 async def test_conditional_find_one_and_update_and_update_many(db):
     await db.s.insert_many([{"_id": i, "status": "draft", "p": "x"} for i in range(3)])
-    won = await db.s.find_one_and_update({"_id": 0, "status": "draft"}, {"$set": {"status": "approved"}},
-                                         return_document=ReturnDocument.AFTER)
+    won = await db.s.find_one_and_update(
+        {"_id": 0, "status": "draft"}, {"$set": {"status": "approved"}}, return_document=ReturnDocument.AFTER
+    )
     lost = await db.s.find_one_and_update({"_id": 0, "status": "draft"}, {"$set": {"status": "rejected"}})
     assert won["status"] == "approved" and lost is None
     result = await db.s.update_many({"p": "x", "status": "draft"}, {"$set": {"status": "superseded"}})
@@ -77,9 +78,14 @@ async def test_queries_sorts_increments_and_aggregates(db):
     assert [d["_id"] for d in got] == [3, 1]
     await db.m.update_one({"_id": 0}, {"$inc": {"n": 2}, "$push": {"log": "a"}})
     assert (await db.m.find_one({"_id": 0}))["n"] == 2
-    rows = await (await db.m.aggregate([
-        {"$match": {"p": "x"}}, {"$group": {"_id": "$p", "mean": {"$avg": "$rating"}, "count": {"$sum": 1}}},
-        {"$sort": {"_id": 1}},
-    ])).to_list()
+    rows = await (
+        await db.m.aggregate(
+            [
+                {"$match": {"p": "x"}},
+                {"$group": {"_id": "$p", "mean": {"$avg": "$rating"}, "count": {"$sum": 1}}},
+                {"$sort": {"_id": 1}},
+            ]
+        )
+    ).to_list()
     assert rows == [{"_id": "x", "mean": 2.5, "count": 4}]
     assert await db.m.count_documents({"rating": {"$gte": 3}}) == 3

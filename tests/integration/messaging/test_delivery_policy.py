@@ -45,8 +45,9 @@ def probe_app(settings: dict[str, Any], calls: Calls, name: str = "probe") -> An
 
 
 def started(relationship_id: str) -> CloudEvent[RelationshipStarted]:
-    data = RelationshipStarted(program_id="p1", relationship_id=relationship_id, mentor_id="m1", mentee_id="e1",
-                               started_at=datetime.now(UTC))
+    data = RelationshipStarted(
+        program_id="p1", relationship_id=relationship_id, mentor_id="m1", mentee_id="e1", started_at=datetime.now(UTC)
+    )
     return make_event(data, source=Domain.MATCHING, district="D1", subject=relationship_id)
 
 
@@ -118,10 +119,16 @@ async def test_outbox_relay_publishes_events_a_dead_process_left_behind(service_
     app = probe_app(settings, Calls())
     runtime: ServiceRuntime = app.state.runtime
     event = started("left-behind")
-    await runtime.outbox.collection.insert_one({
-        "_id": event.id, "type": event.type, "subject": event.nats_subject, "body": event.model_dump(mode="json"),
-        "created_at": datetime.now(UTC) - timedelta(minutes=1), "published": False,
-    })
+    await runtime.outbox.collection.insert_one(
+        {
+            "_id": event.id,
+            "type": event.type,
+            "subject": event.nats_subject,
+            "body": event.model_dump(mode="json"),
+            "created_at": datetime.now(UTC) - timedelta(minutes=1),
+            "published": False,
+        }
+    )
     nc = await nats.connect(nats_server.url)
     got: list[Any] = []
 
@@ -149,8 +156,9 @@ async def test_outside_subscriber_gets_only_its_districts_relationship_events(se
     await nc.subscribe(f"mentoring.matching.{district}.relationship.>", cb=collect)
     async with running(app):
         for d in (district, "OTHER"):
-            data = RelationshipStarted(program_id="p", relationship_id=f"r-{d}", mentor_id="a", mentee_id="b",
-                                       started_at=datetime.now(UTC))
+            data = RelationshipStarted(
+                program_id="p", relationship_id=f"r-{d}", mentor_id="a", mentee_id="b", started_at=datetime.now(UTC)
+            )
             await runtime.outbox.emit([make_event(data, source=Domain.MATCHING, district=d, subject=f"r-{d}")])
         await eventually(lambda: got)
         await asyncio.sleep(0.3)

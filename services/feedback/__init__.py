@@ -1,0 +1,1 @@
+"""Feedback: match-quality surveys issued to mentors and mentees, and their answers."""
