@@ -19,6 +19,9 @@ class Stack:
     nats_port: int = 4222
     mongo_port: int = 27017
     smtp_port: int = 1025
+    service_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    mongo_url: str | None = field(default_factory=lambda: os.environ.get("MONGODB_URL"))
+    database_prefix: str = "mentoring_"
     servers: list[Process] = field(default_factory=list)
     services: dict[str, Process] = field(default_factory=dict)
     mail: MailSink | None = None
@@ -34,15 +37,16 @@ class Stack:
                 raise RuntimeError(f"{name} port {port} is already in use on 127.0.0.1: is another `make run` running?")
         nats = start_nats(self.data / "nats", self.logs / "nats.log", port=self.nats_port)
         self.servers.append(nats)
-        mongo_url = os.environ.get("MONGODB_URL")
+        mongo_url = self.mongo_url
         if not mongo_url:
             nx = start_nx(self.data / "mongo", self.logs / "nx-27017.log", port=self.mongo_port)
             self.servers.append(nx)
             mongo_url = nx.url
         self.mail = MailSink(self.data / "mail", port=self.smtp_port).start()
         self.env = {"NATS_URL": nats.url, "MONGODB_URL": mongo_url, "NOTIFICATION_SMTP_PORT": str(self.smtp_port)}
-        for name, port in SERVICES.items():
-            self.services[name] = start_service(name, self.env, self.logs / f"{name}.log", port, wait=False)
+        self.env |= {f"{name.upper()}_DATABASE": f"{self.database_prefix}{name}" for name in self.service_ports}
+        for name in self.service_ports:
+            self.start_service(name, wait=False)
         for proc in self.services.values():
             wait_healthy(proc)
 
@@ -51,10 +55,14 @@ class Stack:
         restarted = []
         for name, proc in list(self.services.items()):
             if not proc.alive():
-                port = SERVICES[name]
-                self.services[name] = start_service(name, self.env, self.logs / f"{name}.log", port)
+                self.start_service(name)
                 restarted.append(name)
         return restarted
+
+    def start_service(self, name: str, *, wait: bool = True) -> Process:
+        proc = start_service(name, self.env, self.logs / f"{name}.log", self.service_ports[name], wait=wait)
+        self.services[name] = proc
+        return proc
 
     def stop(self) -> None:
         for proc in self.services.values():

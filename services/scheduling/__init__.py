@@ -1,0 +1,1 @@
+"""Scheduling: the meetings of each mentoring relationship and their outcomes."""

@@ -1,0 +1,175 @@
+"""End to end: the five services as separate processes on real NATS, nx-27017 and SMTP, driven over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import nats
+import pytest
+
+from devstack.servers import free_port
+from devstack.stack import SERVICES, Stack
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.matching import RelationshipStarted
+
+DISTRICT = "E2E1"
+ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience,language
+M1,Maria Lopez,maria.e2e@example.org,mentor,Lincoln,math,6-8,14,es
+M2,Noah Kim,noah.e2e@example.org,mentor,Lincoln,english,9-12,9,en
+M3,Olga Petrova,olga.e2e@example.org,mentor,Adams,science,3-5,20,fr
+N1,Pat Doe,pat.e2e@example.org,mentee,Lincoln,math,6-8,0,en
+N2,Quinn Roe,quinn.e2e@example.org,mentee,Lincoln,english,9-12,1,en
+N3,Ravi Shah,ravi.e2e@example.org,mentee,Adams,science,3-5,0,en
+N4,Sam Art,sam.e2e@example.org,mentee,Adams,art,K-2,0,en
+"""
+MAILS_PER_RELATIONSHIP = 2 + 2 * 4 + 2  # started to both, 4 meetings to both, a survey each
+
+
+def wait_for(check: Any, timeout: float = 60.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.3)
+    raise AssertionError(f"{what} not reached in {timeout}s; last: {last!r}")
+
+
+@pytest.fixture
+def stack(tmp_path, mongo_url) -> Iterator[Stack]:
+    stack = Stack(
+        tmp_path, nats_port=free_port(), smtp_port=free_port(), mongo_url=mongo_url,
+        service_ports={name: free_port() for name in SERVICES}, database_prefix=f"e2e{tmp_path.name[-6:]}_",
+    )
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
+def ok(response: httpx.Response) -> Any:
+    assert response.status_code < 400, f"{response.request.url}: {response.status_code} {response.text}"
+    return response.json()
+
+
+def enrol(http: httpx.Client, urls: dict[str, str]) -> dict[str, Any]:
+    program = ok(http.post(f"{urls['matching']}/programs", json={"district": DISTRICT, "name": "E2E induction"}))
+    csv = {"content-type": "text/csv"}
+    assert ok(http.post(f"{urls['matching']}/programs/{program['id']}/roster", content=ROSTER, headers=csv))["accepted"] == 7
+    assert ok(http.post(f"{urls['notification']}/districts/{DISTRICT}/contacts", content=ROSTER, headers=csv))["accepted"] == 7
+    return program
+
+
+def our_mail(stack: Stack) -> list[Any]:
+    assert stack.mail is not None
+    return [m for m in stack.mail.messages if str(m["To"]).endswith(".e2e@example.org")]
+
+
+async def collect_relationship_events(url: str, sink: list[dict[str, Any]], stop: asyncio.Event) -> None:
+    nc = await nats.connect(url)
+
+    async def on_message(msg: Any) -> None:
+        sink.append({"subject": msg.subject, "body": json.loads(msg.data)})
+
+    await nc.subscribe(f"mentoring.matching.{DISTRICT}.relationship.>", cb=on_message)
+    await stop.wait()
+    await nc.close()
+
+
+def test_one_district_from_roster_to_program_numbers(stack: Stack) -> None:
+    urls = {name: proc.url for name, proc in stack.services.items()}
+    seen: list[dict[str, Any]] = []
+    stop = asyncio.Event()
+    loop = asyncio.new_event_loop()
+    import threading
+
+    listener = threading.Thread(target=loop.run_until_complete,
+                                args=(collect_relationship_events(stack.env["NATS_URL"], seen, stop),), daemon=True)
+    listener.start()
+    time.sleep(0.5)
+    with httpx.Client(timeout=30) as http:
+        program = enrol(http, urls)
+        run = ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs"))
+        assert len(run["proposals"]) == 3 and [u["reason"] for u in run["unmatched"]] == ["no mentor shares a subject or grade band"]
+        for proposal in run["proposals"]:
+            ok(http.post(f"{urls['matching']}/proposals/{proposal['id']}/approve"))
+        relationships = ok(http.get(f"{urls['matching']}/programs/{program['id']}/relationships"))
+
+        # scheduling stored the first check-in and observation cycle of every relationship
+        for rel in relationships:
+            meetings = wait_for(lambda r=rel: len(m := ok(http.get(f"{urls['scheduling']}/meetings",
+                                                                   params={"relationship_id": r["id"]}))) == 4 and m,
+                                what="four meetings")
+            assert {m["kind"] for m in meetings} == {"check_in", "pre_conference", "observation", "debrief"}
+        wait_for(lambda: len(our_mail(stack)) >= 3 * MAILS_PER_RELATIONSHIP, what="all e-mails")
+
+        first = relationships[0]
+        meetings = ok(http.get(f"{urls['scheduling']}/meetings", params={"relationship_id": first["id"]}))
+        check_in = next(m for m in meetings if m["kind"] == "check_in")
+        debrief = next(m for m in meetings if m["kind"] == "debrief")
+        ok(http.post(f"{urls['scheduling']}/meetings/{check_in['id']}/complete", json={"duration_minutes": 55}))
+        ok(http.post(f"{urls['scheduling']}/meetings/{debrief['id']}/missed", json={"absent_ids": [first["mentee_id"]]}))
+        surveys = wait_for(lambda: ok(http.get(f"{urls['feedback']}/surveys", params={"relationship_id": first["id"]})),
+                           what="surveys issued")
+        assert len(surveys) == 2
+        ok(http.post(f"{urls['feedback']}/surveys/{surveys[0]['id']}/responses", json={"rating": 4, "comment": "helpful"}))
+
+        summary = wait_for(
+            lambda: (s := ok(http.get(f"{urls['metrics']}/programs/{program['id']}/summary")))["surveys"]["submitted"] == 1
+            and s["meetings"]["missed"] == 1 and s["meetings"]["completed"] == 1 and s,
+            what="metrics caught up",
+        )
+    stop_listener(loop, stop, listener)
+
+    assert summary["participants"] == {"mentors": 3, "mentees": 4}
+    assert summary["matched_mentees"] == 3 and summary["active_relationships"] == 3
+    assert summary["surveys"]["issued"] == 6 and summary["surveys"]["mean_rating"] == 4
+    assert summary["mentoring_minutes"] == 55
+    assert summary["notifications"]["sent"] == 3 * MAILS_PER_RELATIONSHIP
+
+    mails = our_mail(stack)
+    assert len(mails) == 3 * MAILS_PER_RELATIONSHIP  # none twice
+    to_maria = [m for m in mails if m["To"] == "maria.e2e@example.org"]
+    assert len(to_maria) == MAILS_PER_RELATIONSHIP and any("Pat Doe" in m.get_body(("plain",)).get_content() for m in to_maria)
+    assert not [m for m in mails if m["To"] == "sam.e2e@example.org"]  # unmatched: nothing to announce
+
+    started = [e for e in seen if e["subject"] == f"mentoring.matching.{DISTRICT}.relationship.started.v1"]
+    assert len(started) == 3
+    envelope = CloudEvent[RelationshipStarted].model_validate(started[0]["body"])
+    assert envelope.district == DISTRICT and envelope.data.relationship_id in {r["id"] for r in relationships}
+    assert "@" not in json.dumps([e["body"] for e in seen])
+
+
+def stop_listener(loop: asyncio.AbstractEventLoop, stop: asyncio.Event, thread: Any) -> None:
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(5)
+
+
+def test_a_service_killed_and_restarted_loses_no_event_and_sends_no_duplicate_mail(stack: Stack) -> None:
+    urls = {name: proc.url for name, proc in stack.services.items()}
+    with httpx.Client(timeout=30) as http:
+        program = enrol(http, urls)
+        run = ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs"))
+        ok(http.post(f"{urls['matching']}/proposals/{run['proposals'][0]['id']}/approve"))
+        wait_for(lambda: len(our_mail(stack)) >= 2, what="first mails")
+        stack.services["notification"].kill()  # SIGKILL: no graceful drain
+        stack.services["scheduling"].kill()
+        for proposal in run["proposals"][1:]:
+            ok(http.post(f"{urls['matching']}/proposals/{proposal['id']}/approve"))
+        time.sleep(1.0)
+        stack.start_service("scheduling")
+        stack.start_service("notification")
+        wait_for(lambda: len(our_mail(stack)) >= 3 * MAILS_PER_RELATIONSHIP, timeout=90, what="every mail after restart")
+        time.sleep(2.0)  # a redelivered duplicate would arrive here
+    mails = our_mail(stack)
+    counts = Counter((m["To"], m["Subject"], m.get_body(("plain",)).get_content()) for m in mails)
+    assert len(mails) == 3 * MAILS_PER_RELATIONSHIP
+    assert max(counts.values()) == 1

@@ -1,0 +1,99 @@
+"""A running scheduling app, a JetStream publisher and a collector of what scheduling publishes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from nats.js import JetStreamContext
+
+from services.scheduling.app import create_app
+from services.scheduling.settings import SchedulingSettings
+from shared.contracts.envelope import CloudEvent, EventData, derived_id, make_event
+from shared.contracts.matching import EndReason, RelationshipEnded, RelationshipStarted
+from shared.contracts.subjects import DEADLETTER_STREAM, MATCHING_STREAM, Domain
+from shared.messaging.broker import durable_name
+from tests.plugins.services import eventually, running
+
+
+@dataclass
+class Bus:
+    """Publishes matching's events as matching would, and records scheduling's events of one district."""
+
+    js: JetStreamContext
+    district: str
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    async def publish(self, envelope: CloudEvent[Any], msg_id: str | None = None) -> int:
+        ack = await self.js.publish(
+            envelope.nats_subject, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id or envelope.id}
+        )
+        return ack.seq
+
+    def event(self, data: EventData, subject: str) -> CloudEvent[Any]:
+        return make_event(
+            data,
+            source=Domain.MATCHING,
+            district=self.district,
+            subject=subject,
+            event_id=derived_id("test", type(data).kind.type, subject),
+        )
+
+    def started(self, relationship_id: str, started_at: datetime, mentor: str = "mentor-1", mentee: str = "mentee-1"):
+        data = RelationshipStarted(
+            program_id="prog-1", relationship_id=relationship_id, mentor_id=mentor, mentee_id=mentee, started_at=started_at
+        )
+        return self.event(data, relationship_id)
+
+    def ended(self, relationship_id: str, ended_at: datetime, mentor: str = "mentor-1", mentee: str = "mentee-1"):
+        data = RelationshipEnded(
+            program_id="prog-1",
+            relationship_id=relationship_id,
+            mentor_id=mentor,
+            mentee_id=mentee,
+            ended_at=ended_at,
+            reason=EndReason.EARLY_MISMATCH,
+        )
+        return self.event(data, relationship_id)
+
+    async def processed(self, kind: str, seq: int) -> None:
+        """Wait until scheduling's durable consumer has acknowledged stream sequence ``seq``."""
+
+        async def done() -> bool:
+            info = await self.js.consumer_info(MATCHING_STREAM.name, durable_name("scheduling", kind))
+            return info.ack_floor.stream_seq >= seq and info.num_ack_pending == 0
+
+        await eventually(done)
+
+    async def dead_letters(self) -> int:
+        """Messages any consumer gave up on (a handler that failed instead of doing nothing shows here)."""
+        return (await self.js.stream_info(DEADLETTER_STREAM.name)).state.messages
+
+    def of_type(self, action: str) -> list[dict[str, Any]]:
+        return [m for m in self.seen if m["subject"].endswith(f".meeting.{action}.v1")]
+
+
+@pytest.fixture
+async def bus(nats_server) -> AsyncIterator[Bus]:
+    nc = await nats.connect(nats_server.url)
+    bus = Bus(nc.jetstream(), district=f"S{uuid.uuid4().hex[:8]}")
+
+    async def collect(msg) -> None:
+        bus.seen.append({"subject": msg.subject, "headers": msg.headers or {}, "body": json.loads(msg.data)})
+
+    await nc.subscribe(f"mentoring.scheduling.{bus.district}.meeting.>", cb=collect)
+    yield bus
+    await nc.close()
+
+
+@pytest.fixture
+async def http(service_settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(create_app(SchedulingSettings(**service_settings("scheduling")))) as client:
+        yield client
