@@ -1,0 +1,50 @@
+"""Sample events of one program and the in-memory twin of the read model, shared by the metrics tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.metrics.domain import apply, project
+from shared.contracts.envelope import EventData
+from shared.contracts.feedback import SurveyIssued, SurveySubmitted, SurveyTemplate
+from shared.contracts.matching import EndReason, MatchApproved, MatchProposed, RelationshipEnded, RelationshipStarted
+from shared.contracts.notification import Channel, NotificationFailed, NotificationSent
+from shared.contracts.scheduling import MeetingCompleted, MeetingKind, MeetingMissed, MeetingScheduled
+
+NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
+P, D = "prog1", "D1"
+REL = {"program_id": P, "relationship_id": "r1", "mentor_id": "m1", "mentee_id": "e1"}
+MEETING = {"program_id": P, "relationship_id": "r1", "meeting_id": "mt1", "meeting_kind": MeetingKind.CHECK_IN}
+SURVEY = {"program_id": P, "relationship_id": "r1", "survey_id": "s1", "template": SurveyTemplate.MATCH_QUALITY_30D}
+NOTE = {
+    "program_id": P,
+    "notification_id": "n1",
+    "recipient_id": "e1",
+    "channel": Channel.EMAIL,
+    "template": "relationship_started",
+    "cause_event_id": "c1",
+}
+
+SCHEDULED = MeetingScheduled(**MEETING, participant_ids=["m1", "e1"], starts_at=NOW, duration_minutes=45)
+COMPLETED = MeetingCompleted(**MEETING, duration_minutes=60)
+MISSED = MeetingMissed(**MEETING, absent_ids=["e1"])
+STARTED = RelationshipStarted(**REL, started_at=NOW)
+ENDED = RelationshipEnded(**REL, ended_at=NOW, reason=EndReason.EARLY_MISMATCH)
+ISSUED = SurveyIssued(**SURVEY, respondent_id="e1", due_at=NOW)
+SUBMITTED = SurveySubmitted(**SURVEY, rating=4)
+SENT = NotificationSent(**NOTE)
+FAILED = NotificationFailed(**NOTE, reason="mailbox full")
+PROPOSED = MatchProposed(program_id=P, run_id="run1", proposal_id="pr1", mentor_id="m1", mentee_id="e1", score=3)
+APPROVED = MatchApproved(program_id=P, proposal_id="pr1", relationship_id="r1", mentor_id="m1", mentee_id="e1")
+
+Store = dict[tuple[str, str], dict[str, Any]]
+
+
+def replay(*events: EventData, store: Store | None = None) -> Store:
+    """The fake twin of the repository: applies each event's changes to an in-memory store."""
+    store = {} if store is None else store
+    for data in events:
+        for change in project(D, data):
+            store[(change.collection, change.key)] = apply(store.get((change.collection, change.key)), change)
+    return store
