@@ -1,4 +1,5 @@
 # Every target creates .venv and installs the pinned dependencies when they are missing or changed.
+# The project runs from the checkout (python -m services.<name>), so it is not installed into the venv.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,9 +10,7 @@ SERVICES := matching scheduling notification feedback metrics
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 run: $(STAMP) ## start NATS, the store, the SMTP sink and the five services; load the demo district

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,7 @@ def run(
 ) -> None:
     """Start NATS, the store, the SMTP sink and the five services; load the demo; Ctrl-C stops all."""
     stack = Stack(data.resolve(), nats_port=nats_port, smtp_port=smtp_port)
+    _stop_on_signals()
     try:
         with console.status("starting nats-server, the store, the SMTP sink and five services..."):
             stack.start()
@@ -40,6 +42,16 @@ def run(
         console.print("stopping...")
     finally:
         stack.stop()
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop the stack cleanly (a background job starts with SIGINT ignored)."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, interrupt)
 
 
 def _where_to_look(stack: Stack) -> None:

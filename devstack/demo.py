@@ -91,11 +91,16 @@ def load(urls: dict[str, str], say: Any = print) -> dict[str, Any]:
                 )
             )
             say("completed one check-in and answered one survey")
-        summary = _until(
-            lambda: (
-                (s := http.get(f"{urls['metrics']}/programs/{program['id']}/summary")).status_code == 200
-                and s.json()["surveys"]["submitted"] >= 1
-                and s.json()
+        active = sum(r["status"] == "active" for r in _ok(http.get(f"{urls['matching']}/programs/{program['id']}/relationships")))
+        say("waiting for the metrics service to fold in every event...")
+
+        def caught_up() -> Any:
+            response = http.get(f"{urls['metrics']}/programs/{program['id']}/summary")
+            s = response.json() if response.status_code == 200 else None
+            done = (
+                s and s["active_relationships"] == active and s["surveys"]["submitted"] >= 1 and s["meetings"]["completed"] >= 1
             )
-        )
+            return s if done else None
+
+        summary = _until(caught_up, timeout=180)
         return {"program": program, "summary": summary}

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: services run from it, not from an install
 LOOPBACK = "127.0.0.1"
 
 
@@ -132,7 +133,8 @@ def start_service(name: str, env: dict[str, str], log: Path, port: int = 0, *, w
     """``python -m services.<name>`` as its own process; waits for ``/health`` to answer 200."""
     port = port or free_port()
     prefix = name.upper()
-    proc = _spawn(name, [sys.executable, "-m", f"services.{name}"], log, {**env, f"{prefix}_HTTP_PORT": str(port)})
+    env = {**env, f"{prefix}_HTTP_PORT": str(port), "PYTHONPATH": str(ROOT)}
+    proc = _spawn(name, [sys.executable, "-m", f"services.{name}"], log, env)
     proc.url = f"http://{LOOPBACK}:{port}"
     if wait:
         wait_healthy(proc)

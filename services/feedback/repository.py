@@ -8,7 +8,9 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.storage.mongo import Document, insert_once
+from shared.storage.mongo import Document, insert_once, restore_datetimes
+
+TIME_FIELDS = ("answered_at",)
 
 
 class FeedbackRepository:
@@ -26,7 +28,7 @@ class FeedbackRepository:
         return [doc["_id"] for doc in docs if await insert_once(self.surveys, doc)]
 
     async def survey(self, survey_id: str) -> Document | None:
-        return await self.surveys.find_one({"_id": survey_id})
+        return restore_datetimes(await self.surveys.find_one({"_id": survey_id}), TIME_FIELDS)
 
     async def find_surveys(self, respondent_id: str | None, relationship_id: str | None) -> list[Document]:
         query: dict[str, Any] = {}
@@ -34,7 +36,8 @@ class FeedbackRepository:
             query["respondent_id"] = respondent_id
         if relationship_id is not None:
             query["relationship_id"] = relationship_id
-        return await self.surveys.find(query).sort([("due_at", ASCENDING), ("_id", ASCENDING)]).to_list()
+        rows = await self.surveys.find(query).sort([("due_at", ASCENDING), ("_id", ASCENDING)]).to_list()
+        return [r for r in rows if restore_datetimes(r, TIME_FIELDS)]
 
     async def add_response(self, response: Document) -> bool:
         """Store the one response of a survey; False when the survey already has one."""

@@ -8,7 +8,9 @@ from typing import Any
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.storage.mongo import Document, insert_once
+from shared.storage.mongo import Document, insert_once, restore_datetimes
+
+TIME_FIELDS = ("decided_at", "ended_at", "started_at")
 
 
 class MatchingRepository:
@@ -69,15 +71,16 @@ class MatchingRepository:
         return await self.proposals.find(query).sort("score", -1).to_list()
 
     async def proposal(self, proposal_id: str) -> Document | None:
-        return await self.proposals.find_one({"_id": proposal_id})
+        return restore_datetimes(await self.proposals.find_one({"_id": proposal_id}), TIME_FIELDS)
 
     async def decide(self, proposal_id: str, status: str, at: datetime) -> Document | None:
         """Move a draft proposal to ``status``; None when it was not a draft any more."""
-        return await self.proposals.find_one_and_update(
+        decided = await self.proposals.find_one_and_update(
             {"_id": proposal_id, "status": "draft"},
             {"$set": {"status": status, "decided_at": at}},
             return_document=ReturnDocument.AFTER,
         )
+        return restore_datetimes(decided, TIME_FIELDS)
 
     # relationships
     async def engaged_ids(self, program_id: str) -> set[str]:
@@ -89,14 +92,16 @@ class MatchingRepository:
         return await insert_once(self.relationships, relationship)
 
     async def relationship(self, relationship_id: str) -> Document | None:
-        return await self.relationships.find_one({"_id": relationship_id})
+        return restore_datetimes(await self.relationships.find_one({"_id": relationship_id}), TIME_FIELDS)
 
     async def relationships_of(self, program_id: str) -> list[Document]:
-        return await self.relationships.find({"program_id": program_id}).sort("started_at", 1).to_list()
+        rows = await self.relationships.find({"program_id": program_id}).sort("started_at", 1).to_list()
+        return [r for r in rows if restore_datetimes(r, TIME_FIELDS)]
 
     async def end_relationship(self, relationship_id: str, reason: str, at: datetime) -> Document | None:
-        return await self.relationships.find_one_and_update(
+        ended = await self.relationships.find_one_and_update(
             {"_id": relationship_id, "status": "active"},
             {"$set": {"status": "ended", "end_reason": reason, "ended_at": at}},
             return_document=ReturnDocument.AFTER,
         )
+        return restore_datetimes(ended, TIME_FIELDS)

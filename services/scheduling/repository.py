@@ -9,7 +9,9 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from shared.storage.mongo import Document
+from shared.storage.mongo import Document, restore_datetimes
+
+TIME_FIELDS = ("outcome_at", "cancelled_at", "created_at")
 
 DUPLICATE_KEY = 11000
 
@@ -38,10 +40,11 @@ class SchedulingRepository:
         return [d["_id"] for d in docs]
 
     async def meeting(self, meeting_id: str) -> Document | None:
-        return await self.meetings.find_one({"_id": meeting_id})
+        return restore_datetimes(await self.meetings.find_one({"_id": meeting_id}), TIME_FIELDS)
 
     async def meetings_by_id(self, meeting_ids: list[str]) -> list[Document]:
-        return await self.meetings.find({"_id": {"$in": meeting_ids}}).sort("starts_at", ASCENDING).to_list()
+        rows = await self.meetings.find({"_id": {"$in": meeting_ids}}).sort("starts_at", ASCENDING).to_list()
+        return [r for r in rows if restore_datetimes(r, TIME_FIELDS)]
 
     async def find(self, relationship_id: str | None, participant_id: str | None) -> list[Document]:
         """Meetings matching every filter given, earliest first."""
@@ -50,15 +53,17 @@ class SchedulingRepository:
             query["relationship_id"] = relationship_id
         if participant_id:
             query["participant_ids"] = participant_id  # matches one element of the array
-        return await self.meetings.find(query).sort("starts_at", ASCENDING).to_list()
+        rows = await self.meetings.find(query).sort("starts_at", ASCENDING).to_list()
+        return [r for r in rows if restore_datetimes(r, TIME_FIELDS)]
 
     async def set_outcome(self, meeting_id: str, status: str, fields: Document) -> Document | None:
         """Move a scheduled meeting to ``status``; None when it was not scheduled any more."""
-        return await self.meetings.find_one_and_update(
+        moved = await self.meetings.find_one_and_update(
             {"_id": meeting_id, "status": "scheduled"},
             {"$set": {"status": status, **fields}},
             return_document=ReturnDocument.AFTER,
         )
+        return restore_datetimes(moved, TIME_FIELDS)
 
     async def scheduled_after(self, relationship_id: str, after: datetime) -> list[Document]:
         """The relationship's still-scheduled meetings that start strictly after ``after``."""

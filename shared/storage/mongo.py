@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, overload
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
@@ -27,3 +28,27 @@ async def insert_once(collection: AsyncCollection[Document], doc: Document) -> b
 
 async def ping(client: AsyncMongoClient[Document]) -> None:
     await client.admin.command("ping")
+
+
+@overload
+def restore_datetimes(doc: Document, fields: tuple[str, ...]) -> Document: ...
+@overload
+def restore_datetimes(doc: None, fields: tuple[str, ...]) -> None: ...
+def restore_datetimes(doc: Document | None, fields: tuple[str, ...]) -> Document | None:
+    """Give ``fields`` back as UTC datetimes.
+
+    nx-27017 stores a top-level datetime written with ``$set`` as a naive ISO string (inserts keep
+    the type); real MongoDB returns a datetime. Repositories pass what they read through this, so
+    the services behave the same on both.
+    """
+    if doc is None:
+        return None
+    for key in fields:
+        value = doc.get(key)
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        if value is not None:
+            doc[key] = value
+    return doc

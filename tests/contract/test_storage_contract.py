@@ -12,7 +12,7 @@ import pytest
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from shared.storage.mongo import insert_once, make_client, ping
+from shared.storage.mongo import insert_once, make_client, ping, restore_datetimes
 
 
 @pytest.fixture
@@ -89,3 +89,12 @@ async def test_queries_sorts_increments_and_aggregates(db):
     ).to_list()
     assert rows == [{"_id": "x", "mean": 2.5, "count": 4}]
     assert await db.m.count_documents({"rating": {"$gte": 3}}) == 3
+
+
+async def test_datetimes_written_by_set_read_back_as_the_same_instant(db):
+    """nx-27017 returns a ``$set`` top-level datetime as a naive string; ``restore_datetimes`` evens it out."""
+    when = datetime(2026, 9, 1, 16, 30, 15, 123000, tzinfo=UTC)
+    await db.d.insert_one({"_id": "x", "status": "draft"})
+    moved = await db.d.find_one_and_update({"_id": "x"}, {"$set": {"decided_at": when}}, return_document=ReturnDocument.AFTER)
+    assert restore_datetimes(moved, ("decided_at",))["decided_at"] == when
+    assert restore_datetimes(await db.d.find_one({"_id": "x"}), ("decided_at",))["decided_at"] == when

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import nats
 
@@ -55,6 +56,8 @@ async def test_roster_run_and_approval_publish_relationship_started(service_sett
         assert envelope["body"]["type"] == "org.mentoring.relationship.started.v1"
         assert envelope["body"]["data"]["relationship_id"] == approved.json()["id"]
         assert envelope["headers"]["Nats-Msg-Id"] == envelope["body"]["id"]
+        started_at = datetime.fromisoformat(envelope["body"]["data"]["started_at"])
+        assert started_at.utcoffset() == timedelta(0)
         assert "ana@example.org" not in json.dumps(envelope)
     await nc.close()
 

@@ -1,0 +1,1 @@
+"""Notification: the contact directory and e-mail delivery of what happened to a teacher."""
