@@ -50,17 +50,20 @@ class Outbox:
         ]
         try:
             await self.collection.insert_many(docs, ordered=False)
+            pending = docs
         except BulkWriteError as exc:
             if any(err.get("code") != DUPLICATE_KEY for err in exc.details.get("writeErrors", [])):
                 raise
-        pending = self.collection.find({"_id": {"$in": [d["_id"] for d in docs]}, "published": False})
-        for doc in await pending.to_list():
-            await self._publish(doc)
+            # Some were stored before (a retried handler): publish only those not published yet.
+            pending = await self.collection.find({"_id": {"$in": [d["_id"] for d in docs]}, "published": False}).to_list()
+        await self._publish(pending)
 
-    async def _publish(self, doc: dict[str, Any]) -> None:
-        publisher = self.publishers[doc["type"]]
-        await publisher.publish(doc["body"], subject=doc["subject"], headers={"Nats-Msg-Id": doc["_id"]})
-        await self.collection.update_one({"_id": doc["_id"]}, {"$set": {"published": True}})
+    async def _publish(self, docs: list[dict[str, Any]]) -> None:
+        for doc in docs:
+            publisher = self.publishers[doc["type"]]
+            await publisher.publish(doc["body"], subject=doc["subject"], headers={"Nats-Msg-Id": doc["_id"]})
+        if docs:
+            await self.collection.update_many({"_id": {"$in": [d["_id"] for d in docs]}}, {"$set": {"published": True}})
 
     async def relay_once(self, older_than: timedelta) -> int:
         """Publish events left unpublished by a process that died; returns how many."""
@@ -68,8 +71,7 @@ class Outbox:
         # The age is checked here, not in the query: nx-27017 compares datetimes at whole seconds.
         pending = await self.collection.find({"published": False}).sort("created_at", 1).to_list(500)
         stale = [doc for doc in pending if doc["created_at"] <= cutoff]
-        for doc in stale:
-            await self._publish(doc)
+        await self._publish(stale)
         return len(stale)
 
     def start_relay(self, every_seconds: float) -> None:
