@@ -9,13 +9,12 @@ from pydantic import BaseModel, Field
 
 from shared.contracts.envelope import DistrictId
 from shared.contracts.matching import EndReason, ProgramModel
-from shared.roster import RosterFormatError, parse_roster
+from shared.roster_upload import CSV_BODY, UPLOAD_ERRORS, ImportReport, import_report, read_roster
 from shared.storage.mongo import Document
 
 from .workflow import ConflictError, Matching, NotFoundError
 
 router = APIRouter()
-MAX_ROSTER_BYTES = 5 * 1024 * 1024
 
 
 def get_matching(request: Request) -> Matching:
@@ -68,27 +67,16 @@ async def get_program(program_id: str, matching: Service) -> dict[str, Any]:
     "/programs/{program_id}/roster",
     tags=["programs"],
     summary="Import a roster CSV (text/csv body); valid rows are kept, invalid ones reported by line",
-    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+    openapi_extra=CSV_BODY,
+    responses={**UPLOAD_ERRORS, 404: {"description": "Unknown program"}},
 )
-async def import_roster(program_id: str, request: Request, matching: Service) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_ROSTER_BYTES:
-        raise HTTPException(413, f"roster is larger than {MAX_ROSTER_BYTES} bytes")
-    try:
-        roster = parse_roster(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise HTTPException(422, f"roster must be UTF-8 text: {exc.reason} at byte {exc.start}") from exc
-    except RosterFormatError as exc:
-        raise HTTPException(422, f"roster: {exc}") from exc
+async def import_roster(program_id: str, request: Request, matching: Service) -> ImportReport:
+    roster = await read_roster(request)
     try:
         new_ids = await matching.import_roster(program_id, roster)
     except NotFoundError as exc:
         raise _errors_to_http(exc) from exc
-    return {
-        "accepted": len(roster.rows),
-        "new": len(new_ids),
-        "errors": [{"row": e.row, "field": e.field, "reason": e.reason} for e in roster.errors],
-    }
+    return import_report(roster, len(new_ids))
 
 
 @router.get("/programs/{program_id}/participants", tags=["programs"])

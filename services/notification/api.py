@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from shared.contracts.envelope import DistrictId
-from shared.roster import RosterFormatError, parse_roster
+from shared.roster_upload import CSV_BODY, UPLOAD_ERRORS, ImportReport, import_report, read_roster
 
 from .workflow import Notifications
 
 router = APIRouter()
-MAX_CONTACTS_BYTES = 5 * 1024 * 1024
 
 
 def get_notifications(request: Request) -> Notifications:
@@ -22,18 +21,6 @@ def get_notifications(request: Request) -> Notifications:
 
 
 Service = Annotated[Notifications, Depends(get_notifications)]
-
-
-class RowProblem(BaseModel):
-    row: int
-    field: str
-    reason: str
-
-
-class ImportReport(BaseModel):
-    accepted: int
-    new: int
-    errors: list[RowProblem]
 
 
 class Delivery(BaseModel):
@@ -54,29 +41,16 @@ class Delivery(BaseModel):
     "/districts/{district}/contacts",
     tags=["contacts"],
     summary="Upload the district's roster CSV (text/csv body); only name, e-mail and language are kept",
-    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
-    responses={413: {"description": "File too large"}, 422: {"description": "Unreadable file or invalid district"}},
+    openapi_extra=CSV_BODY,
+    responses=UPLOAD_ERRORS,
 )
 async def import_contacts(
     district: Annotated[DistrictId, Path(description="District id (letters, digits, _ and -)")],
     request: Request,
     notifications: Service,
 ) -> ImportReport:
-    raw = await request.body()
-    if len(raw) > MAX_CONTACTS_BYTES:
-        raise HTTPException(413, f"roster is larger than {MAX_CONTACTS_BYTES} bytes")
-    try:
-        roster = parse_roster(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise HTTPException(422, f"roster must be UTF-8 text: {exc.reason} at byte {exc.start}") from exc
-    except RosterFormatError as exc:
-        raise HTTPException(422, f"roster: {exc}") from exc
-    new = await notifications.import_contacts(district, roster)
-    return ImportReport(
-        accepted=len(roster.rows),
-        new=new,
-        errors=[RowProblem(row=e.row, field=e.field, reason=e.reason) for e in roster.errors],
-    )
+    roster = await read_roster(request)
+    return import_report(roster, await notifications.import_contacts(district, roster))
 
 
 @router.get("/deliveries", tags=["deliveries"], summary="The delivery log of one person, oldest first")
