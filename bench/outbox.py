@@ -19,7 +19,6 @@ import nats
 from devstack.servers import start_nats, start_nx
 from shared.contracts.envelope import make_event
 from shared.contracts.matching import RelationshipStarted
-from shared.contracts.subjects import Domain
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 
@@ -29,7 +28,6 @@ def events(n: int, tag: str) -> list:
     return [
         make_event(
             RelationshipStarted(program_id="p", relationship_id=f"{tag}-{i}", mentor_id="a", mentee_id="b", started_at=now),
-            source=Domain.MATCHING,
             district="BENCH",
             subject=f"{tag}-{i}",
         )

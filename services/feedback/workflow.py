@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from shared.contracts.envelope import CloudEvent, derived_id, make_event
+from shared.contracts.envelope import derived_id, make_event
 from shared.contracts.feedback import SurveyIssued, SurveySubmitted, SurveyTemplate
 from shared.contracts.matching import RelationshipStarted
-from shared.contracts.subjects import Domain
 from shared.messaging.outbox import Outbox
 from shared.storage.mongo import Document
 
@@ -26,10 +24,6 @@ class NotFoundError(LookupError):
 
 class ConflictError(RuntimeError):
     pass
-
-
-def _event(data: Any, district: str, subject: str, event_id: str) -> CloudEvent[Any]:
-    return make_event(data, source=Domain.FEEDBACK, district=district, subject=subject, event_id=event_id)
 
 
 @dataclass
@@ -64,7 +58,7 @@ class Feedback:
         new_ids = await self.repo.add_surveys(docs)
         await self.outbox.emit(
             [
-                _event(
+                make_event(
                     SurveyIssued(
                         program_id=started.program_id,
                         relationship_id=started.relationship_id,
@@ -129,5 +123,5 @@ class Feedback:
             rating=response["rating"],
         )
         await self.outbox.emit(
-            [_event(submitted, survey["district"], survey["_id"], derived_id("survey.submitted", survey["_id"]))]
+            [make_event(submitted, survey["district"], survey["_id"], derived_id("survey.submitted", survey["_id"]))]
         )

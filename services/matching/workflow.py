@@ -7,9 +7,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from shared.contracts.envelope import CloudEvent, derived_id, make_event
+from shared.contracts.envelope import derived_id, make_event
 from shared.contracts.matching import (
     EndReason,
     MatchApproved,
@@ -21,7 +20,6 @@ from shared.contracts.matching import (
     RelationshipStarted,
     Role,
 )
-from shared.contracts.subjects import Domain
 from shared.messaging.outbox import Outbox
 from shared.roster import ParsedRoster
 from shared.storage.mongo import Document
@@ -37,10 +35,6 @@ class NotFoundError(LookupError):
 
 class ConflictError(RuntimeError):
     pass
-
-
-def _event(data: Any, district: str, subject: str, event_id: str | None = None) -> CloudEvent[Any]:
-    return make_event(data, source=Domain.MATCHING, district=district, subject=subject, event_id=event_id)
 
 
 @dataclass
@@ -59,7 +53,7 @@ class Matching:
         }
         await self.repo.add_program(program)
         created = ProgramCreated(program_id=program["_id"], model=model)
-        await self.outbox.emit([_event(created, district, program["_id"], derived_id("program.created", program["_id"]))])
+        await self.outbox.emit([make_event(created, district, program["_id"], derived_id("program.created", program["_id"]))])
         return program
 
     async def program(self, program_id: str) -> Document:
@@ -92,7 +86,7 @@ class Matching:
         roles = {d["participant_id"]: Role(d["role"]) for d in docs}
         await self.outbox.emit(
             [
-                _event(
+                make_event(
                     ParticipantEnrolled(program_id=program_id, participant_id=pid, role=roles[pid], enrolled_at=now),
                     district,
                     pid,
@@ -143,7 +137,7 @@ class Matching:
         await self.repo.record_run(run, proposals)
         await self.outbox.emit(
             [
-                _event(
+                make_event(
                     MatchProposed(
                         program_id=program_id,
                         run_id=run_id,
@@ -191,13 +185,13 @@ class Matching:
         rid = relationship["_id"]
         await self.outbox.emit(
             [
-                _event(
+                make_event(
                     MatchApproved(proposal_id=proposal_id, relationship_id=rid, **ids),
                     program["district"],
                     proposal_id,
                     derived_id("match.approved", proposal_id),
                 ),
-                _event(
+                make_event(
                     RelationshipStarted(relationship_id=rid, started_at=relationship["started_at"], **ids),
                     program["district"],
                     rid,
@@ -234,7 +228,7 @@ class Matching:
             reason=reason,
         )
         await self.outbox.emit(
-            [_event(data, ended["district"], relationship_id, derived_id("relationship.ended", relationship_id))]
+            [make_event(data, ended["district"], relationship_id, derived_id("relationship.ended", relationship_id))]
         )
         return ended
 

@@ -21,7 +21,6 @@ from typing import Any
 
 from shared.contracts.envelope import CloudEvent, derived_id, make_event
 from shared.contracts.notification import Channel, NotificationFailed, NotificationSent
-from shared.contracts.subjects import Domain
 from shared.messaging.outbox import Outbox
 from shared.messaging.policy import RetryPolicy
 from shared.roster import ParsedRoster
@@ -166,9 +165,7 @@ class Notifications:
         else:
             data = NotificationFailed(**fields, reason=domain.clip_reason(record.get("error")))
         event_id = derived_id(f"notification.{record['status']}", record["_id"])
-        await self.outbox.emit(
-            [make_event(data, source=Domain.NOTIFICATION, district=district, subject=record["_id"], event_id=event_id)]
-        )
+        await self.outbox.emit([make_event(data, district=district, subject=record["_id"], event_id=event_id)])
 
 
 def _now_ms() -> int:

@@ -10,7 +10,6 @@ from typing import Any
 from shared.contracts.envelope import CloudEvent, derived_id, make_event
 from shared.contracts.matching import RelationshipEnded, RelationshipStarted
 from shared.contracts.scheduling import MeetingCompleted, MeetingKind, MeetingMissed, MeetingScheduled
-from shared.contracts.subjects import Domain
 from shared.messaging.outbox import Outbox
 from shared.storage.mongo import Document
 
@@ -36,10 +35,6 @@ class InvalidAbsenteesError(ValueError):
 def meeting_id(relationship_id: str, kind: MeetingKind, sequence: str = FIRST) -> str:
     """The natural key of a relationship's n-th meeting of a kind."""
     return derived_id("meeting", relationship_id, kind.value, sequence)
-
-
-def _event(data: Any, district: str, subject: str, event_id: str) -> CloudEvent[Any]:
-    return make_event(data, source=Domain.SCHEDULING, district=district, subject=subject, event_id=event_id)
 
 
 @dataclass
@@ -139,7 +134,7 @@ class Scheduling:
     async def _emit_outcome(self, meeting: Document, outcome: str, data: Any) -> None:
         # Emitted again on a repeat: the derived id makes the outbox publish it at most once.
         event_id = derived_id(f"meeting.{outcome}", meeting["_id"])
-        await self.outbox.emit([_event(data, meeting["district"], meeting["_id"], event_id)])
+        await self.outbox.emit([make_event(data, meeting["district"], meeting["_id"], event_id)])
 
 
 def _same_outcome(meeting: Document, status: str, field: str, value: object) -> None:
@@ -166,4 +161,4 @@ def _scheduled_event(meeting: Document) -> CloudEvent[Any]:
         starts_at=meeting["starts_at"],
         duration_minutes=meeting["duration_minutes"],
     )
-    return _event(data, meeting["district"], meeting["_id"], derived_id("meeting.scheduled", meeting["_id"]))
+    return make_event(data, meeting["district"], meeting["_id"], derived_id("meeting.scheduled", meeting["_id"]))

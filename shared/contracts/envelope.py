@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.contracts.subjects import Domain, EventKind
+from shared.contracts.subjects import EventKind
 
 # District ids become one NATS subject token, so they are restricted to token-safe characters.
 DistrictId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -56,17 +56,19 @@ class CloudEvent(BaseModel, Generic[DataT]):
 
 def make_event(
     data: DataT,
-    *,
-    source: Domain,
     district: str,
     subject: str,
     event_id: str | None = None,
+    *,
     time: datetime | None = None,
 ) -> CloudEvent[DataT]:
-    """Wrap ``data`` in an envelope. Pass ``event_id`` derived from the cause to make retries idempotent."""
+    """Wrap ``data`` in an envelope; the source is the service that owns the event kind.
+
+    Pass ``event_id`` derived from the cause, so a retried step produces the same event.
+    """
     return CloudEvent[type(data)](  # type: ignore[misc,operator]
         id=event_id or str(uuid.uuid4()),
-        source=f"/mentoring/{source.value}",
+        source=f"/mentoring/{type(data).kind.domain.value}",
         type=type(data).kind.type,
         time=time or datetime.now(UTC),
         subject=subject,

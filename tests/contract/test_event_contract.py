@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from shared.contracts.catalogue import EVENTS, markdown_table
 from shared.contracts.envelope import CloudEvent, derived_id, make_event
 from shared.contracts.matching import RelationshipStarted
-from shared.contracts.subjects import STREAMS, Domain
+from shared.contracts.subjects import STREAMS
 
 PERSONAL = {"name", "email", "first_name", "last_name", "comment", "phone", "address"}
 
@@ -30,7 +30,7 @@ def test_envelope_is_cloudevents_1_0_structured_json():
     data = RelationshipStarted(
         program_id="p", relationship_id="r", mentor_id="a", mentee_id="b", started_at=datetime(2026, 9, 1, tzinfo=UTC)
     )
-    event = make_event(data, source=Domain.MATCHING, district="D1", subject="r", event_id=derived_id("x", "r"))
+    event = make_event(data, district="D1", subject="r", event_id=derived_id("x", "r"))
     body = json.loads(event.model_dump_json())
     for attribute in ("specversion", "id", "source", "type", "time", "subject", "datacontenttype", "data"):
         assert attribute in body
@@ -49,7 +49,7 @@ def test_district_must_be_one_subject_token(district):
         program_id="p", relationship_id="r", mentor_id="a", mentee_id="b", started_at=datetime(2026, 9, 1, tzinfo=UTC)
     )
     with pytest.raises(ValidationError) as info:
-        make_event(data, source=Domain.MATCHING, district=district, subject="r")
+        make_event(data, district=district, subject="r")
     assert info.value.errors()[0]["loc"] == ("district",)
 
 

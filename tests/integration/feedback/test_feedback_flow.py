@@ -20,7 +20,7 @@ from services.feedback.settings import FeedbackSettings
 from shared.contracts.envelope import CloudEvent, derived_id, make_event
 from shared.contracts.feedback import SurveyIssued, SurveySubmitted
 from shared.contracts.matching import RelationshipStarted
-from shared.contracts.subjects import MATCHING_STREAM, Domain
+from shared.contracts.subjects import MATCHING_STREAM
 from shared.messaging.broker import durable_name
 from tests.plugins.services import eventually, running
 
@@ -70,9 +70,7 @@ def relationship_started(district: str, started_at: datetime) -> CloudEvent[Rela
     data = RelationshipStarted(
         program_id="P1", relationship_id=rid, mentor_id=f"M{rid[:6]}", mentee_id=f"N{rid[:6]}", started_at=started_at
     )
-    return make_event(
-        data, source=Domain.MATCHING, district=district, subject=rid, event_id=derived_id("relationship.started", rid)
-    )
+    return make_event(data, district=district, subject=rid, event_id=derived_id("relationship.started", rid))
 
 
 async def issued(h: Harness, started_at: datetime | None = None) -> tuple[RelationshipStarted, list[dict[str, Any]]]:

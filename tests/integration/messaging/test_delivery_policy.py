@@ -15,7 +15,6 @@ from faststream.nats.annotations import NatsMessage
 
 from shared.contracts.envelope import CloudEvent, make_event
 from shared.contracts.matching import RelationshipStarted
-from shared.contracts.subjects import Domain
 from shared.service import ServiceRuntime
 from shared.settings import ServiceSettings
 from tests.plugins.services import eventually, running
@@ -48,7 +47,7 @@ def started(relationship_id: str) -> CloudEvent[RelationshipStarted]:
     data = RelationshipStarted(
         program_id="p1", relationship_id=relationship_id, mentor_id="m1", mentee_id="e1", started_at=datetime.now(UTC)
     )
-    return make_event(data, source=Domain.MATCHING, district="D1", subject=relationship_id)
+    return make_event(data, district="D1", subject=relationship_id)
 
 
 async def publish(url: str, subject: str, body: bytes, msg_id: str) -> None:
@@ -159,7 +158,7 @@ async def test_outside_subscriber_gets_only_its_districts_relationship_events(se
             data = RelationshipStarted(
                 program_id="p", relationship_id=f"r-{d}", mentor_id="a", mentee_id="b", started_at=datetime.now(UTC)
             )
-            await runtime.outbox.emit([make_event(data, source=Domain.MATCHING, district=d, subject=f"r-{d}")])
+            await runtime.outbox.emit([make_event(data, district=d, subject=f"r-{d}")])
         await eventually(lambda: got)
         await asyncio.sleep(0.3)
     await nc.close()

@@ -14,7 +14,7 @@ from services.metrics.app import create_app
 from services.metrics.settings import MetricsSettings
 from shared.contracts.envelope import make_event
 from shared.contracts.scheduling import MeetingCompleted
-from shared.contracts.subjects import Domain, deadletter_subject
+from shared.contracts.subjects import deadletter_subject
 from shared.messaging.broker import durable_name
 from tests.integration.metrics.scenario import CHECK_IN, FIGURES, drained, gauges, publish, sequence
 from tests.plugins.services import eventually, running
@@ -84,7 +84,6 @@ async def test_invalid_payload_is_dead_lettered_and_unknown_type_ignored(service
     district, program = f"T{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:12]
     valid = make_event(
         MeetingCompleted(program_id=program, relationship_id="r1", meeting_id="mt1", meeting_kind=CHECK_IN, duration_minutes=60),
-        source=Domain.SCHEDULING,
         district=district,
         subject="mt1",
     )

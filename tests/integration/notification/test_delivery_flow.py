@@ -12,7 +12,6 @@ from shared.contracts.envelope import make_event
 from shared.contracts.feedback import SurveyIssued, SurveyTemplate
 from shared.contracts.matching import RelationshipStarted
 from shared.contracts.scheduling import MeetingKind, MeetingScheduled
-from shared.contracts.subjects import Domain
 from tests.integration.notification.conftest import mail_to, roster, text_of
 from tests.plugins.services import eventually, running
 
@@ -31,7 +30,7 @@ def relationship_started(world, mentor, mentee, rid="r1"):
         mentee_id=world.pid(mentee),
         started_at=STARTED,
     )
-    return make_event(data, source=Domain.MATCHING, district=world.district, subject=data.relationship_id)
+    return make_event(data, district=world.district, subject=data.relationship_id)
 
 
 async def deliveries(http, world, person):
@@ -102,8 +101,8 @@ async def test_meeting_and_survey_reach_their_recipients_once_even_when_duplicat
         await http.post(f"/districts/{world.district}/contacts", content=roster(ana, cleo))
     # While the service is down the events queue up, so on start one fetch takes them all and the two
     # copies of the meeting are handled concurrently.
-    meeting_event = make_event(meeting, source=Domain.SCHEDULING, district=world.district, subject=meeting.meeting_id)
-    survey_event = make_event(survey, source=Domain.FEEDBACK, district=world.district, subject=survey.survey_id)
+    meeting_event = make_event(meeting, district=world.district, subject=meeting.meeting_id)
+    survey_event = make_event(survey, district=world.district, subject=survey.survey_id)
     await bus.publish(meeting_event)
     seq = await bus.publish(meeting_event, msg_id=f"again-{meeting_event.id}")
     await bus.publish(survey_event)
@@ -162,7 +161,7 @@ async def test_smtp_down_fails_on_the_last_delivery_with_the_error(service_setti
     )
     async with running(create_app(down)) as http:
         await http.post(f"/districts/{world.district}/contacts", content=roster(cleo))
-        event = make_event(survey, source=Domain.FEEDBACK, district=world.district, subject=survey.survey_id)
+        event = make_event(survey, district=world.district, subject=survey.survey_id)
         seq = await bus.publish(event)
 
         (failed,) = await eventually(lambda: bus.events("failed"))

@@ -18,7 +18,7 @@ from services.scheduling.app import create_app
 from services.scheduling.settings import SchedulingSettings
 from shared.contracts.envelope import CloudEvent, EventData, derived_id, make_event
 from shared.contracts.matching import EndReason, RelationshipEnded, RelationshipStarted
-from shared.contracts.subjects import DEADLETTER_STREAM, MATCHING_STREAM, Domain
+from shared.contracts.subjects import DEADLETTER_STREAM, MATCHING_STREAM
 from shared.messaging.broker import durable_name
 from tests.plugins.services import eventually, running
 
@@ -40,7 +40,6 @@ class Bus:
     def event(self, data: EventData, subject: str) -> CloudEvent[Any]:
         return make_event(
             data,
-            source=Domain.MATCHING,
             district=self.district,
             subject=subject,
             event_id=derived_id("test", type(data).kind.type, subject),

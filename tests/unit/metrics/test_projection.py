@@ -12,7 +12,6 @@ from services.metrics.events import UNKNOWN, Envelope, decode
 from shared.contracts.catalogue import EVENTS
 from shared.contracts.envelope import EventData, make_event
 from shared.contracts.matching import ParticipantEnrolled, ProgramCreated, ProgramModel, Role
-from shared.contracts.subjects import Domain
 from tests.unit.metrics.samples import (
     APPROVED,
     COMPLETED,
@@ -141,7 +140,7 @@ def test_initial_status_has_nothing_to_replace():
 
 
 def _envelope(event: EventData, **overrides: Any) -> Envelope:
-    body = make_event(event, source=Domain.SCHEDULING, district=D, subject="mt1").model_dump(mode="json")
+    body = make_event(event, district=D, subject="mt1").model_dump(mode="json")
     return Envelope.model_validate({**body, **overrides})
 
 

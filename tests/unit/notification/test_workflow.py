@@ -15,7 +15,6 @@ from services.notification.rendering import Renderer
 from services.notification.workflow import Notifications, TransientDeliveryError
 from shared.contracts.envelope import derived_id, make_event
 from shared.contracts.matching import RelationshipStarted
-from shared.contracts.subjects import Domain
 from shared.messaging.policy import RetryPolicy
 
 CONTACTS = {
@@ -99,7 +98,6 @@ EVENT = make_event(
     RelationshipStarted(
         program_id="p", relationship_id="r", mentor_id="m", mentee_id="e", started_at=datetime(2025, 10, 1, tzinfo=UTC)
     ),
-    source=Domain.MATCHING,
     district="D1",
     subject="r",
 )
