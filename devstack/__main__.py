@@ -13,7 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 from devstack import demo
+from devstack.keys import ensure_dev_keys, mint
 from devstack.stack import SERVICES, Stack
+from shared.auth.principal import Role
+from shared.roster import participant_id
 
 cli = typer.Typer(add_completion=False, help="Local stack of the mentoring platform.")
 console = Console()
@@ -34,7 +37,8 @@ def run(
             stack.start()
         console.print("[green]all five services are healthy[/green]")
         if load_demo:
-            result = demo.load({n: p.url for n, p in stack.services.items()}, say=console.print)
+            assert stack.signing_key is not None
+            result = demo.load({n: p.url for n, p in stack.services.items()}, stack.signing_key, say=console.print)
             console.print_json(json.dumps(result["summary"]))
         _where_to_look(stack)
         stack.wait_forever(lambda name: console.print(f"[yellow]{name} had stopped; restarted it[/yellow]"))
@@ -65,7 +69,30 @@ def _where_to_look(stack: Stack) -> None:
     table.add_row("NATS", stack.env["NATS_URL"])
     table.add_row("store", stack.env["MONGODB_URL"])
     console.print(table)
+    console.print("Tokens for the APIs: `.venv/bin/python -m devstack token --role district_coordinator --district DEMO1`")
     console.print("Press Ctrl-C to stop everything; `make run` again reuses the data.")
+
+
+@cli.command()
+def token(
+    role: Annotated[Role, typer.Option(help="state_admin, district_coordinator, mentor or mentee")],
+    district: Annotated[str | None, typer.Option(help="The district (every role but state_admin needs one)")] = None,
+    teacher: Annotated[str | None, typer.Option(help="A mentor's or mentee's external id from the roster")] = None,
+    subject: Annotated[str | None, typer.Option(help="The token subject, if not derived from --teacher")] = None,
+    ttl: Annotated[int, typer.Option(min=60, max=7 * 24 * 3600, help="Seconds until it expires")] = 3600,
+    data: Annotated[Path, typer.Option(help="Where `make run` keeps the development signing key")] = Path(".data"),
+) -> None:
+    """Print a development bearer token signed with the local key (never used in production)."""
+    if role is not Role.STATE_ADMIN and not district:
+        raise typer.BadParameter(f"a {role.value} token needs --district", param_hint="--district")
+    if role in (Role.MENTOR, Role.MENTEE) and not (teacher or subject):
+        raise typer.BadParameter("a teacher token needs --teacher EXTERNAL_ID (or --subject)", param_hint="--teacher")
+    if teacher and district:
+        subject = participant_id(district, teacher)
+    private_key, _ = ensure_dev_keys(data.resolve() / "keys")
+    typer.echo(
+        mint(private_key, subject=subject or f"{role.value}-{district or 'state'}", role=role, district=district, ttl_seconds=ttl)
+    )
 
 
 @cli.command()

@@ -5,9 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from devstack.keys import mint
+from shared.auth.principal import Role
 
 DISTRICT = "DEMO1"
 PROGRAM_NAME = "Demo district: first-year teacher induction"
@@ -57,9 +61,15 @@ def _until(check: Any, timeout: float = 30.0) -> Any:
     raise TimeoutError("the demo flow did not progress in time")
 
 
-def load(urls: dict[str, str], say: Any = print) -> dict[str, Any]:
-    """Drive the demo through the services' HTTP APIs; reuses the program when it exists already."""
-    with httpx.Client(timeout=30) as http:
+def load(urls: dict[str, str], signing_key: Path, say: Any = print) -> dict[str, Any]:
+    """Drive the demo through the services' HTTP APIs as the district's coordinator; reuses an existing program."""
+    token = mint(signing_key, subject="demo-coordinator", role=Role.DISTRICT_COORDINATOR, district=DISTRICT)
+    coordinator = {"Authorization": f"Bearer {token}"}
+
+    def as_teacher(participant_id: str, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {mint(signing_key, subject=participant_id, role=role, district=DISTRICT)}"}
+
+    with httpx.Client(timeout=30, headers=coordinator) as http:
         existing = [
             p for p in _ok(http.get(f"{urls['matching']}/programs", params={"district": DISTRICT})) if p["name"] == PROGRAM_NAME
         ]
@@ -84,12 +94,12 @@ def load(urls: dict[str, str], say: Any = print) -> dict[str, Any]:
             )
             check_in = next(m for m in meetings if m["kind"] == "check_in")
             _ok(http.post(f"{urls['scheduling']}/meetings/{check_in['id']}/complete", json={"duration_minutes": 60}))
-            surveys = _until(lambda: _ok(http.get(f"{urls['feedback']}/surveys", params={"respondent_id": first["mentee_id"]})))
-            _ok(
-                http.post(
-                    f"{urls['feedback']}/surveys/{surveys[0]['id']}/responses", json={"rating": 5, "comment": "Great first month"}
-                )
+            mentee = as_teacher(first["mentee_id"], Role.MENTEE)
+            surveys = _until(
+                lambda: _ok(http.get(f"{urls['feedback']}/surveys", params={"respondent_id": first["mentee_id"]}, headers=mentee))
             )
+            answer = {"rating": 5, "comment": "Great first month"}
+            _ok(http.post(f"{urls['feedback']}/surveys/{surveys[0]['id']}/responses", json=answer, headers=mentee))
             say("completed one check-in and answered one survey")
         active = sum(r["status"] == "active" for r in _ok(http.get(f"{urls['matching']}/programs/{program['id']}/relationships")))
         say("waiting for the metrics service to fold in every event...")

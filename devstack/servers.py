@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class Process:
     log: Path
     url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)  # nats-server: one URL (with credentials) per user
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -92,15 +94,33 @@ def wait_until(ready: object, proc: Process, timeout: float, what: str) -> None:
     raise TimeoutError(f"{proc.name} not {what} after {timeout}s:\n{proc.tail()}")
 
 
-def start_nats(data_dir: Path, log: Path, port: int = 0, config: Path | None = None) -> Process:
-    """nats-server with JetStream persisted under ``data_dir``; waits for JetStream to be healthy."""
+def nats_url(port: int, user: str | None = None, password: str | None = None) -> str:
+    """``nats://user:password@127.0.0.1:port`` (passwords are URL-safe), or without credentials."""
+    return f"nats://{user}:{password}@{LOOPBACK}:{port}" if user else f"nats://{LOOPBACK}:{port}"
+
+
+def start_nats(
+    data_dir: Path,
+    log: Path,
+    port: int = 0,
+    config: Path | None = None,
+    *,
+    passwords: Mapping[str, str] | None = None,
+    default_user: str | None = None,
+) -> Process:
+    """nats-server with JetStream persisted under ``data_dir``; waits for JetStream to be healthy.
+
+    With ``config`` (users and permissions, see ``devstack.natsauth``), ``urls`` holds each user's URL
+    and ``url`` is the one of ``default_user``.
+    """
     port = port or free_port()
     monitor = free_port()
     cmd = [str(BIN / "nats-server"), "-js", "-sd", str(data_dir), "-a", LOOPBACK, "-p", str(port), "-m", str(monitor)]
     if config:
         cmd += ["-c", str(config)]
     proc = _spawn("nats-server", cmd, log)
-    proc.url = f"nats://{LOOPBACK}:{port}"
+    proc.urls = {user: nats_url(port, user, password) for user, password in (passwords or {}).items()}
+    proc.url = proc.urls[default_user] if default_user else nats_url(port)
     health = f"http://{LOOPBACK}:{monitor}/healthz?js-enabled-only=true"
     wait_until(lambda: httpx.get(health, timeout=1).status_code == 200, proc, 20, "healthy")
     return proc

@@ -7,7 +7,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.keys import ensure_dev_keys
 from devstack.mailsink import MailSink
+from devstack.natsauth import OBSERVER, prepare
 from devstack.servers import Process, port_open, start_nats, start_nx, start_service, wait_healthy
 
 SERVICES = {"matching": 8001, "scheduling": 8002, "notification": 8003, "feedback": 8004, "metrics": 8005}
@@ -26,6 +28,8 @@ class Stack:
     services: dict[str, Process] = field(default_factory=dict)
     mail: MailSink | None = None
     env: dict[str, str] = field(default_factory=dict)
+    signing_key: Path | None = None
+    nats_urls: dict[str, str] = field(default_factory=dict)  # user -> URL with that user's password
 
     @property
     def logs(self) -> Path:
@@ -35,7 +39,17 @@ class Stack:
         for name, port in (("NATS", self.nats_port), ("SMTP", self.smtp_port)):
             if port_open(port):
                 raise RuntimeError(f"{name} port {port} is already in use on 127.0.0.1: is another `make run` running?")
-        nats = start_nats(self.data / "nats", self.logs / "nats.log", port=self.nats_port)
+        # Each service connects as its own NATS user; passwords are generated once per data directory.
+        auth = prepare(self.data / "nats-auth")
+        nats = start_nats(
+            self.data / "nats",
+            self.logs / "nats.log",
+            port=self.nats_port,
+            config=auth.config,
+            passwords=auth.passwords,
+            default_user=OBSERVER,
+        )
+        self.nats_urls = nats.urls
         self.servers.append(nats)
         mongo_url = self.mongo_url
         if not mongo_url:
@@ -43,7 +57,13 @@ class Stack:
             self.servers.append(nx)
             mongo_url = nx.url
         self.mail = MailSink(self.data / "mail", port=self.smtp_port).start()
-        self.env = {"NATS_URL": nats.url, "MONGODB_URL": mongo_url, "NOTIFICATION_SMTP_PORT": str(self.smtp_port)}
+        self.signing_key, public_key = ensure_dev_keys(self.data / "keys")
+        self.env = {
+            "NATS_URL": nats.url,  # the read-only observer; each service gets its own user's URL
+            "MONGODB_URL": mongo_url,
+            "NOTIFICATION_SMTP_PORT": str(self.smtp_port),
+            "AUTH_PUBLIC_KEY_FILE": str(public_key),
+        }
         self.env |= {f"{name.upper()}_DATABASE": f"{self.database_prefix}{name}" for name in self.service_ports}
         for name in self.service_ports:
             self.start_service(name, wait=False)
@@ -60,7 +80,10 @@ class Stack:
         return restarted
 
     def start_service(self, name: str, *, wait: bool = True) -> Process:
-        proc = start_service(name, self.env, self.logs / f"{name}.log", self.service_ports[name], wait=wait)
+        if name not in self.nats_urls:
+            raise RuntimeError(f"no NATS user for {name}: add it to SERVICES")
+        env = {**self.env, "NATS_URL": self.nats_urls[name]}
+        proc = start_service(name, env, self.logs / f"{name}.log", self.service_ports[name], wait=wait)
         self.services[name] = proc
         return proc
 

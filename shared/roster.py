@@ -101,6 +101,13 @@ class RosterFormatError(ValueError):
 def parse_roster(text: str) -> ParsedRoster:
     """Parse a roster; invalid rows are reported with line number, field and reason, valid rows kept."""
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse(reader)
+    except csv.Error as exc:  # a bare CR inside an unquoted field, a field over the csv module's limit...
+        raise RosterFormatError(f"line {reader.line_num}: {exc}") from exc
+
+
+def _parse(reader: csv.DictReader[str]) -> ParsedRoster:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:

@@ -10,16 +10,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 
+from shared.audit import AuditLog, audit_router
+from shared.auth.http import authenticator
+from shared.auth.tokens import TokenConfig, TokenVerifier
 from shared.contracts.envelope import EventData
 from shared.messaging.broker import Subscriptions, declare_publishers, declare_streams, make_broker
 from shared.messaging.deadletter import AdvisoryDeadLetterer, DeadLetterer
 from shared.messaging.outbox import Outbox
 from shared.messaging.policy import RetryPolicy
 from shared.observability.http import health_router
+from shared.observability.limits import BodySizeLimit
 from shared.settings import ServiceSettings
 from shared.storage.mongo import make_client, ping
 
@@ -42,8 +49,10 @@ class ServiceRuntime:
         self.mongo = make_client(settings.mongodb_url)
         self.db = self.mongo[settings.database or f"mentoring_{name}"]
         self.outbox = Outbox(self.db["outbox"], self.publishers)
+        self.audit = AuditLog(self.db["audit"], name)
         self._advisories = AdvisoryDeadLetterer(self.deadletterer, self.subscriptions.durables)
-        self._startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes]
+        self._verifier: TokenVerifier | None = None
+        self._startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes, self.audit.ensure_indexes]
 
     def provide(self, key: str, value: Any) -> None:
         """Make ``value`` available to handlers as ``Context(key)``."""
@@ -53,7 +62,22 @@ class ServiceRuntime:
         """Run ``hook`` (e.g. index creation) before the broker starts consuming."""
         self._startup.append(hook)
 
+    @property
+    def verifier(self) -> TokenVerifier:
+        if self._verifier is None:
+            raise RuntimeError("the service has not started: no token verifier yet")
+        return self._verifier
+
     async def start(self) -> None:
+        # Fails start-up when no key is configured: no API is ever served unauthenticated.
+        self._verifier = TokenVerifier(
+            TokenConfig(
+                issuer=self.settings.auth_issuer,
+                audience=self.settings.auth_audience,
+                public_key_file=self.settings.auth_public_key_file,
+                jwks_file=self.settings.auth_jwks_file,
+            )
+        )
         for hook in self._startup:
             await hook()
         await self.broker.connect()
@@ -90,9 +114,24 @@ class ServiceRuntime:
 
         app = FastAPI(title=f"Mentoring {self.name} service", version=API_VERSION, description=description, lifespan=lifespan)
         app.state.runtime = self
+        app.add_middleware(BodySizeLimit, max_bytes=self.settings.max_body_bytes)
+        app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+        # /health and /metrics are the only open routes; everything else needs a valid bearer token.
         app.include_router(health_router({"nats": self._nats_ok, "store": self._store_ok}, self.registry))
-        app.include_router(api)
+        authenticated = [Depends(authenticator(lambda: self.verifier))]
+        app.include_router(api, dependencies=authenticated)
+        app.include_router(audit_router(self.audit), dependencies=authenticated)
         return app
 
     def asyncapi(self) -> AsyncAPI:
         return AsyncAPI(self.broker, title=f"Mentoring {self.name} service events", version=API_VERSION)
+
+
+async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 naming each field and reason, without echoing the input back.
+
+    FastAPI's default handler returns each offending input; a NaN there cannot be serialised (a 500),
+    and echoing what a caller sent is no help to them anyway.
+    """
+    errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,3 +23,9 @@ class ServiceSettings(BaseSettings):
     ack_wait_seconds: float = Field(default=30.0, gt=0)
     outbox_relay_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
+    max_body_bytes: int = Field(default=6 * 1024 * 1024, gt=0, description="Larger request bodies get 413.")
+    # Token verification: one key source for every service, so read unprefixed.
+    auth_public_key_file: Path | None = Field(default=None, validation_alias="AUTH_PUBLIC_KEY_FILE")
+    auth_jwks_file: Path | None = Field(default=None, validation_alias="AUTH_JWKS_FILE")
+    auth_issuer: str = Field(default="mentoring-dev", validation_alias="AUTH_ISSUER")
+    auth_audience: str = Field(default="mentoring-platform", validation_alias="AUTH_AUDIENCE")

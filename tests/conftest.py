@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.plugins.servers", "tests.plugins.services"]
+pytest_plugins = ["tests.plugins.servers", "tests.plugins.auth", "tests.plugins.services"]

@@ -21,6 +21,7 @@ class FeedbackRepository:
     async def ensure_indexes(self) -> None:
         await self.surveys.create_index([("respondent_id", ASCENDING)])
         await self.surveys.create_index([("relationship_id", ASCENDING)])
+        await self.surveys.create_index([("district", ASCENDING), ("relationship_id", ASCENDING)])
         await self.responses.create_index([("survey_id", ASCENDING)], unique=True)
 
     async def add_surveys(self, docs: list[Document]) -> list[str]:
@@ -30,8 +31,11 @@ class FeedbackRepository:
     async def survey(self, survey_id: str) -> Document | None:
         return restore_datetimes(await self.surveys.find_one({"_id": survey_id}), TIME_FIELDS)
 
-    async def find_surveys(self, respondent_id: str | None, relationship_id: str | None) -> list[Document]:
+    async def find_surveys(self, respondent_id: str | None, relationship_id: str | None, district: str | None) -> list[Document]:
+        """Surveys matching every filter given, by due date; ``district`` None means every district."""
         query: dict[str, Any] = {}
+        if district is not None:
+            query["district"] = district
         if respondent_id is not None:
             query["respondent_id"] = respondent_id
         if relationship_id is not None:

@@ -56,6 +56,9 @@ class Feedback:
             for p in plans
         ]
         new_ids = await self.repo.add_surveys(docs)
+        for p in plans:  # counted as stored, before the events announce them
+            if p.survey_id in new_ids:
+                self.metrics.issued.labels(template=p.template.value).inc()
         await self.outbox.emit(
             [
                 make_event(
@@ -74,23 +77,22 @@ class Feedback:
                 for p in plans
             ]
         )
-        for p in plans:
-            if p.survey_id in new_ids:
-                self.metrics.issued.labels(template=p.template.value).inc()
         return new_ids
 
     async def survey(self, survey_id: str) -> Document:
+        """The stored survey; NotFoundError when there is none."""
         survey = await self.repo.survey(survey_id)
         if survey is None:
             raise NotFoundError(f"survey {survey_id} does not exist")
         return survey
 
-    async def surveys(self, respondent_id: str | None, relationship_id: str | None) -> list[Document]:
-        return await self.repo.find_surveys(respondent_id, relationship_id)
+    async def surveys(self, respondent_id: str | None, relationship_id: str | None, district: str | None) -> list[Document]:
+        """Surveys matching every filter given; ``district`` None means every district."""
+        return await self.repo.find_surveys(respondent_id, relationship_id, district)
 
-    async def submit(self, survey_id: str, rating: int, comment: str | None) -> Document:
-        """Store the one answer of a survey and emit ``SurveySubmitted`` (rating only; the comment stays here)."""
-        survey = await self.survey(survey_id)
+    async def submit(self, survey: Document, rating: int, comment: str | None) -> Document:
+        """Store the one answer of ``survey`` (as just read); emit ``SurveySubmitted`` (rating only, the comment stays)."""
+        survey_id = survey["_id"]
         now = datetime.now(UTC)
         response = {
             "_id": derived_id("response", survey_id),

@@ -25,6 +25,8 @@ class MatchingRepository:
         await self.participants.create_index([("program_id", ASCENDING), ("participant_id", ASCENDING)], unique=True)
         await self.proposals.create_index([("program_id", ASCENDING), ("status", ASCENDING)])
         await self.relationships.create_index([("program_id", ASCENDING), ("status", ASCENDING)])
+        await self.relationships.create_index([("district", ASCENDING), ("mentor_id", ASCENDING)])
+        await self.relationships.create_index([("district", ASCENDING), ("mentee_id", ASCENDING)])
 
     # programs
     async def add_program(self, program: Document) -> None:
@@ -50,10 +52,8 @@ class MatchingRepository:
                 new_ids.append(doc["participant_id"])
         return new_ids
 
-    async def participants_of(self, program_id: str, role: str | None = None) -> list[Document]:
-        query: dict[str, Any] = {"program_id": program_id}
-        if role:
-            query["role"] = role
+    async def participants_of(self, program_id: str, district: str) -> list[Document]:
+        query = {"program_id": program_id, "district": district}
         return await self.participants.find(query, {"_id": 0}).sort("participant_id", 1).to_list()
 
     # runs and proposals
@@ -64,8 +64,8 @@ class MatchingRepository:
             await self.proposals.insert_many(proposals)
         await self.runs.insert_one(run)
 
-    async def proposals_of(self, program_id: str, status: str | None) -> list[Document]:
-        query: dict[str, Any] = {"program_id": program_id}
+    async def proposals_of(self, program_id: str, district: str, status: str | None) -> list[Document]:
+        query: dict[str, Any] = {"program_id": program_id, "district": district}
         if status:
             query["status"] = status
         return await self.proposals.find(query).sort("score", -1).to_list()
@@ -94,9 +94,18 @@ class MatchingRepository:
     async def relationship(self, relationship_id: str) -> Document | None:
         return restore_datetimes(await self.relationships.find_one({"_id": relationship_id}), TIME_FIELDS)
 
-    async def relationships_of(self, program_id: str) -> list[Document]:
-        rows = await self.relationships.find({"program_id": program_id}).sort("started_at", 1).to_list()
+    async def relationships_of(self, program_id: str, district: str) -> list[Document]:
+        query = {"program_id": program_id, "district": district}
+        rows = await self.relationships.find(query).sort("started_at", 1).to_list()
         return [r for r in rows if restore_datetimes(r, TIME_FIELDS)]
+
+    async def relationships_with(self, district: str, participant_id: str) -> list[Document]:
+        """The relationships a teacher of ``district`` is in, as mentor or as mentee (two queries: no ``$or``)."""
+        rows = []
+        for side in ("mentor_id", "mentee_id"):
+            rows += await self.relationships.find({"district": district, side: participant_id}).to_list()
+        rows = [restore_datetimes(r, TIME_FIELDS) for r in rows]
+        return sorted({r["_id"]: r for r in rows}.values(), key=lambda r: (r["started_at"], r["_id"]))
 
     async def end_relationship(self, relationship_id: str, reason: str, at: datetime) -> Document | None:
         ended = await self.relationships.find_one_and_update(

@@ -103,7 +103,9 @@ class Matching:
         """Solve the program's open participants and store draft proposals (earlier drafts are superseded)."""
         program = await self.program(program_id)
         engaged = await self.repo.engaged_ids(program_id)
-        people = [p for p in await self.repo.participants_of(program_id) if p["participant_id"] not in engaged]
+        people = [
+            p for p in await self.repo.participants_of(program_id, program["district"]) if p["participant_id"] not in engaged
+        ]
         profiles = {r: [_profile(p) for p in people if p["role"] == r] for r in ("mentor", "mentee")}
         started = time.perf_counter()
         # The solver is CPU-bound: keep the event loop (and /health) responsive while it runs.
@@ -114,6 +116,7 @@ class Matching:
             {
                 "_id": derived_id("proposal", run_id, pair.mentee_id),
                 "program_id": program_id,
+                "district": program["district"],
                 "run_id": run_id,
                 "mentor_id": pair.mentor_id,
                 "mentee_id": pair.mentee_id,
@@ -130,6 +133,7 @@ class Matching:
         run = {
             "_id": run_id,
             "program_id": program_id,
+            "district": program["district"],
             "created_at": now,
             "objective": result.objective,
             "unmatched": [{"mentee_id": u.mentee_id, "reason": u.reason} for u in result.unmatched],

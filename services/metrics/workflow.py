@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shared.contracts.envelope import EventData
@@ -48,11 +49,12 @@ class Projection:
         for district in await self.repo.districts():
             await self.refresh(district)
 
-    async def program_summary(self, program_id: str) -> ProgramSummary:
+    async def program_summary(self, program_id: str, readable: Callable[[str], bool] = lambda _: True) -> ProgramSummary:
+        """The program's figures; a program whose district is not ``readable`` is reported as never seen."""
         district = await self.repo.program_district(program_id)
-        if district is None:
+        if district is None or not readable(district):
             raise NotSeenError(f"no event of program {program_id} has been seen")
-        return program_summary(program_id, district, await self.repo.counts({"program_id": program_id}))
+        return program_summary(program_id, district, await self.repo.counts({"program_id": program_id, "district": district}))
 
     async def district_summary(self, district: str) -> DistrictSummary:
         counts = await self.repo.counts({"district": district})

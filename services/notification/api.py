@@ -1,16 +1,23 @@
-"""Notification's HTTP API: the district's contact upload and each person's delivery log."""
+"""Notification's HTTP API: the district's contact upload and each person's delivery log.
+
+Who may do what: a district's own coordinator uploads its contacts; the delivery log follows ``access``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
+from shared.audit import AuditLog
+from shared.auth.http import Caller
+from shared.auth.principal import require_manages
 from shared.contracts.envelope import DistrictId
 from shared.roster_upload import CSV_BODY, UPLOAD_ERRORS, ImportReport, import_report, read_roster
 
+from . import access
 from .workflow import Notifications
 
 router = APIRouter()
@@ -20,11 +27,21 @@ def get_notifications(request: Request) -> Notifications:
     return request.app.state.notifications  # type: ignore[no-any-return]
 
 
+def get_audit(request: Request) -> AuditLog:
+    return request.app.state.runtime.audit  # type: ignore[no-any-return]
+
+
 Service = Annotated[Notifications, Depends(get_notifications)]
+Audit = Annotated[AuditLog, Depends(get_audit)]
+
+
+class Problem(BaseModel):
+    detail: str
 
 
 class Delivery(BaseModel):
     id: str
+    district: str
     recipient_id: str
     template: str
     channel: str
@@ -37,26 +54,49 @@ class Delivery(BaseModel):
     created_at: datetime
 
 
+Responses = dict[int | str, dict[str, Any]]
+UNAUTHENTICATED: Responses = {401: {"model": Problem, "description": "Missing or invalid bearer token"}}
+
+
 @router.post(
     "/districts/{district}/contacts",
     tags=["contacts"],
     summary="Upload the district's roster CSV (text/csv body); only name, e-mail and language are kept",
     openapi_extra=CSV_BODY,
-    responses=UPLOAD_ERRORS,
+    responses={
+        **UPLOAD_ERRORS,
+        **UNAUTHENTICATED,
+        403: {"model": Problem, "description": "Only the district's own coordinator uploads its contacts"},
+    },
 )
 async def import_contacts(
     district: Annotated[DistrictId, Path(description="District id (letters, digits, _ and -)")],
     request: Request,
     notifications: Service,
+    caller: Caller,
+    audit: Audit,
 ) -> ImportReport:
+    """Only the district's coordinator; the import is audited with its counts (never a name or address)."""
+    require_manages(caller, district)  # before the body is read
     roster = await read_roster(request)
-    return import_report(roster, await notifications.import_contacts(district, roster))
+    report = import_report(roster, await notifications.import_contacts(district, roster))
+    counts = {"accepted": report.accepted, "new": report.new, "rejected": len(report.errors)}
+    await audit.record(caller, "contacts.imported", f"districts/{district}/contacts", district, counts)
+    return report
 
 
-@router.get("/deliveries", tags=["deliveries"], summary="The delivery log of one person, oldest first")
+@router.get(
+    "/deliveries",
+    tags=["deliveries"],
+    summary="The delivery log of one person, oldest first",
+    responses={**UNAUTHENTICATED, 403: {"model": Problem, "description": "A mentor or mentee named another recipient"}},
+)
 async def deliveries(
     recipient_id: Annotated[str, Query(min_length=1, max_length=64, description="Opaque participant id")],
     notifications: Service,
+    caller: Caller,
 ) -> list[Delivery]:
-    rows = await notifications.repo.deliveries_of(recipient_id)
+    """A teacher reads their own log, a coordinator their district's recipients' (others: empty), a state admin any."""
+    query = access.scoped(caller, recipient_id)
+    rows = await notifications.repo.deliveries_of(query.recipient_id, query.district)
     return [Delivery.model_validate({("id" if k == "_id" else k): v for k, v in row.items()}) for row in rows]

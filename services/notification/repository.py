@@ -23,6 +23,7 @@ class NotificationRepository:
 
     async def ensure_indexes(self) -> None:
         await self.deliveries.create_index([("recipient_id", ASCENDING), ("created_at", ASCENDING)])
+        await self.deliveries.create_index([("district", ASCENDING), ("recipient_id", ASCENDING)])
 
     # contacts
     async def upsert_contacts(self, docs: list[Document]) -> int:
@@ -84,6 +85,10 @@ class NotificationRepository:
         )
         return restore_datetimes(found, TIME_FIELDS)
 
-    async def deliveries_of(self, recipient_id: str) -> list[Document]:
-        rows = await self.deliveries.find({"recipient_id": recipient_id}).sort("created_at", ASCENDING).to_list()
+    async def deliveries_of(self, recipient_id: str, district: str | None) -> list[Document]:
+        """The recipient's deliveries, oldest first; with ``district``, only that district's records."""
+        query: dict[str, Any] = {"recipient_id": recipient_id}
+        if district is not None:
+            query["district"] = district
+        rows = await self.deliveries.find(query).sort("created_at", ASCENDING).to_list()
         return [r for r in rows if restore_datetimes(r, TIME_FIELDS)]

@@ -1,4 +1,4 @@
-"""Scheduling's HTTP API: read meetings, record their outcomes."""
+"""Scheduling's HTTP API: read meetings, record their outcomes. Who may do what is in ``access``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from shared.audit import AuditLog
+from shared.auth.http import Caller
+from shared.auth.principal import not_found, require_role
 from shared.contracts.envelope import OpaqueId
 from shared.contracts.scheduling import MeetingKind
 from shared.storage.mongo import Document
 
+from . import access
 from .workflow import InvalidAbsenteesError, MeetingNotFoundError, OutcomeConflictError, Scheduling
 
 router = APIRouter(tags=["meetings"])
@@ -22,7 +26,12 @@ def get_scheduling(request: Request) -> Scheduling:
     return request.app.state.scheduling  # type: ignore[no-any-return]
 
 
+def get_audit(request: Request) -> AuditLog:
+    return request.app.state.runtime.audit  # type: ignore[no-any-return]
+
+
 Service = Annotated[Scheduling, Depends(get_scheduling)]
+Audit = Annotated[AuditLog, Depends(get_audit)]
 MeetingId = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
 IdFilter = Annotated[str | None, Query(min_length=1, max_length=64, pattern=ID_PATTERN)]
 
@@ -58,9 +67,20 @@ class Absence(BaseModel):
     absent_ids: list[OpaqueId] = Field(min_length=1, description="Participants who did not attend")
 
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Unknown meeting"}}
-OUTCOME: dict[int | str, dict[str, Any]] = {
+Responses = dict[int | str, dict[str, Any]]
+UNAUTHENTICATED: Responses = {401: {"model": Problem, "description": "Missing or invalid bearer token"}}
+LIST: Responses = {
+    **UNAUTHENTICATED,
+    403: {"model": Problem, "description": "A mentor or mentee named another participant"},
+}
+NOT_FOUND: Responses = {
+    **UNAUTHENTICATED,
+    404: {"model": Problem, "description": "Unknown meeting, or one the caller may not see"},
+}
+OUTCOME: Responses = {
     **NOT_FOUND,
+    400: {"model": Problem, "description": "The body is not parseable JSON"},
+    403: {"model": Problem, "description": "State admins read meetings but never record outcomes"},
     409: {"model": Problem, "description": "The meeting already has another outcome or was cancelled"},
 }
 
@@ -74,38 +94,57 @@ def _field_error(location: str, field: str, message: str) -> HTTPException:
     return HTTPException(422, [{"loc": [location, field], "msg": message, "type": "value_error"}])
 
 
-@router.get("/meetings", summary="Meetings of a relationship and/or a participant, earliest first")
-async def list_meetings(svc: Service, relationship_id: IdFilter = None, participant_id: IdFilter = None) -> list[Meeting]:
-    if not relationship_id and not participant_id:
+async def _meeting_for(svc: Scheduling, meeting_id: str, caller: Caller, allowed: access.Check) -> Document:
+    """The stored meeting when ``allowed``; else 404, exactly as for a meeting that does not exist."""
+    try:
+        meeting = await svc.meeting(meeting_id)
+    except MeetingNotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    if not allowed(caller, meeting):
+        raise not_found(f"meeting {meeting_id}")
+    return meeting
+
+
+@router.get("/meetings", responses=LIST, summary="Meetings of a relationship and/or a participant, earliest first")
+async def list_meetings(
+    svc: Service, caller: Caller, relationship_id: IdFilter = None, participant_id: IdFilter = None
+) -> list[Meeting]:
+    """Teachers get the meetings they take part in, coordinators their district's, state admins any."""
+    query = access.scoped(caller, relationship_id, participant_id)
+    if not query.narrowed:
         raise _field_error("query", "relationship_id", "give relationship_id or participant_id (or both)")
-    return [_meeting(d) for d in await svc.repo.find(relationship_id, participant_id)]
+    return [_meeting(d) for d in await svc.repo.find(query.relationship_id, query.participant_id, query.district)]
 
 
 @router.get("/meetings/{meeting_id}", responses=NOT_FOUND)
-async def get_meeting(meeting_id: MeetingId, svc: Service) -> Meeting:
-    try:
-        return _meeting(await svc.meeting(meeting_id))
-    except MeetingNotFoundError as exc:
-        raise HTTPException(404, str(exc)) from exc
+async def get_meeting(meeting_id: MeetingId, svc: Service, caller: Caller) -> Meeting:
+    """A meeting its participants, its district's coordinator or a state admin may read."""
+    return _meeting(await _meeting_for(svc, meeting_id, caller, access.may_read))
 
 
 @router.post("/meetings/{meeting_id}/complete", responses=OUTCOME, summary="Record that the meeting was held")
-async def complete(meeting_id: MeetingId, body: Completion, svc: Service) -> Meeting:
+async def complete(meeting_id: MeetingId, body: Completion, svc: Service, caller: Caller, audit: Audit) -> Meeting:
+    """A participant or the district's coordinator records the minutes held."""
+    require_role(caller, *access.RECORDERS)
+    meeting = await _meeting_for(svc, meeting_id, caller, access.may_record)
     try:
-        return _meeting(await svc.complete(meeting_id, body.duration_minutes))
-    except MeetingNotFoundError as exc:
-        raise HTTPException(404, str(exc)) from exc
+        done = await svc.complete(meeting, body.duration_minutes)
     except OutcomeConflictError as exc:
         raise HTTPException(409, str(exc)) from exc
+    await audit.record(caller, "meeting.completed", meeting_id, meeting["district"])  # no content: action + target
+    return _meeting(done)
 
 
 @router.post("/meetings/{meeting_id}/missed", responses=OUTCOME, summary="Record that the meeting did not take place")
-async def missed(meeting_id: MeetingId, body: Absence, svc: Service) -> Meeting:
+async def missed(meeting_id: MeetingId, body: Absence, svc: Service, caller: Caller, audit: Audit) -> Meeting:
+    """A participant or the district's coordinator records who was absent."""
+    require_role(caller, *access.RECORDERS)
+    meeting = await _meeting_for(svc, meeting_id, caller, access.may_record)
     try:
-        return _meeting(await svc.miss(meeting_id, body.absent_ids))
-    except MeetingNotFoundError as exc:
-        raise HTTPException(404, str(exc)) from exc
+        done = await svc.miss(meeting, body.absent_ids)
     except InvalidAbsenteesError as exc:
         raise _field_error("body", "absent_ids", str(exc)) from exc
     except OutcomeConflictError as exc:
         raise HTTPException(409, str(exc)) from exc
+    await audit.record(caller, "meeting.missed", meeting_id, meeting["district"])
+    return _meeting(done)

@@ -24,6 +24,7 @@ class SchedulingRepository:
     async def ensure_indexes(self) -> None:
         await self.meetings.create_index([("relationship_id", ASCENDING), ("starts_at", ASCENDING)])
         await self.meetings.create_index([("participant_ids", ASCENDING), ("starts_at", ASCENDING)])
+        await self.meetings.create_index([("district", ASCENDING), ("relationship_id", ASCENDING)])
 
     async def add_meetings(self, docs: list[Document]) -> list[str]:
         """Insert meetings whose ``_id`` is new; returns the ids that were inserted."""
@@ -46,9 +47,11 @@ class SchedulingRepository:
         rows = await self.meetings.find({"_id": {"$in": meeting_ids}}).sort("starts_at", ASCENDING).to_list()
         return [r for r in rows if restore_datetimes(r, TIME_FIELDS)]
 
-    async def find(self, relationship_id: str | None, participant_id: str | None) -> list[Document]:
-        """Meetings matching every filter given, earliest first."""
+    async def find(self, relationship_id: str | None, participant_id: str | None, district: str | None) -> list[Document]:
+        """Meetings matching every filter given, earliest first; ``district`` None means every district."""
         query: dict[str, Any] = {}
+        if district:
+            query["district"] = district
         if relationship_id:
             query["relationship_id"] = relationship_id
         if participant_id:

@@ -95,9 +95,9 @@ class Scheduling:
             raise MeetingNotFoundError(f"meeting {meeting_id} does not exist")
         return doc
 
-    async def complete(self, meeting_id: str, minutes: int) -> Document:
-        """Record that the meeting was held for ``minutes``; repeating the same outcome is a no-op."""
-        done, changed = await self._transition(await self.meeting(meeting_id), "completed", {"actual_minutes": minutes})
+    async def complete(self, meeting: Document, minutes: int) -> Document:
+        """Record that ``meeting`` (as just read) was held for ``minutes``; repeating the same outcome is a no-op."""
+        done, changed = await self._transition(meeting, "completed", {"actual_minutes": minutes})
         if not changed:
             _same_outcome(done, "completed", "actual_minutes", minutes)
         else:
@@ -107,9 +107,8 @@ class Scheduling:
         await self._emit_outcome(done, "completed", data)
         return done
 
-    async def miss(self, meeting_id: str, absent_ids: Sequence[str]) -> Document:
-        """Record who was absent; every absent id must be a participant of the meeting."""
-        current = await self.meeting(meeting_id)
+    async def miss(self, current: Document, absent_ids: Sequence[str]) -> Document:
+        """Record who was absent from ``current`` (as just read); every absent id must be one of its participants."""
         unknown = [pid for pid in absent_ids if pid not in current["participant_ids"]]
         if unknown:
             raise InvalidAbsenteesError(f"not participants of this meeting: {', '.join(unknown)}")

@@ -16,6 +16,7 @@ from shared.contracts.subjects import DEADLETTER_STREAM, STREAMS, Domain, EventK
 from shared.messaging.deadletter import DeadLetterer
 from shared.messaging.policy import RetryPolicy
 
+PULL_BATCH_SIZE = 16  # messages fetched per pull; also the most a consumer has in flight at once
 ALL_STREAMS: tuple[JStream, ...] = (*STREAMS.values(), DEADLETTER_STREAM)
 for _stream in ALL_STREAMS:
     # Streams are declared by ``declare_streams`` on every start; FastStream's own declaration
@@ -23,11 +24,17 @@ for _stream in ALL_STREAMS:
     _stream.declare = False
 
 
+def inbox_prefix(service: str) -> str:
+    """Replies and pull deliveries of ``service`` arrive under ``_INBOX.<service>.``: no other user can read them."""
+    return f"_INBOX.{service}"
+
+
 def make_broker(service: str, nats_url: str, registry: CollectorRegistry, deadletterer: DeadLetterer) -> NatsBroker:
     """A broker whose subscribers redeliver on error (NACK), dead-letter bad input and export metrics."""
     broker = NatsBroker(
         nats_url,
         name=f"mentoring-{service}",
+        inbox_prefix=inbox_prefix(service),
         ack_policy=AckPolicy.NACK_ON_ERROR,
         middlewares=[NatsPrometheusMiddleware(registry=registry, app_name=service), deadletterer],
         graceful_timeout=10.0,
@@ -82,8 +89,9 @@ class Subscriptions:
             subject,
             stream=stream,
             durable=durable,
+            inbox_prefix=f"{inbox_prefix(self.service)}.".encode(),
             config=self.policy.consumer_config(durable),
-            pull_sub=PullSub(batch_size=16, timeout=2.0),
+            pull_sub=PullSub(batch_size=PULL_BATCH_SIZE, timeout=2.0),
             ack_policy=AckPolicy.NACK_ON_ERROR,
             title=f"{self.service}:{name}",
             description=description or (handler.__doc__ or "").strip(),

@@ -16,27 +16,35 @@ from devstack.servers import Process
 
 
 @asynccontextmanager
-async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Start the app's lifespan (broker, store, relay) and give an HTTP client bound to it."""
+async def running(app: FastAPI, headers: dict[str, str] | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """Start the app's lifespan (broker, store, relay) and give an HTTP client bound to it.
+
+    ``headers`` (e.g. ``auth(Role.DISTRICT_COORDINATOR, "D1")``) are sent with every request.
+    """
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://service", headers=headers) as client:
             yield client
 
 
 @pytest.fixture
-def service_settings(nats_server: Process, mongo_url: str) -> Callable[..., dict[str, Any]]:
-    """Keyword arguments for a service's settings: fresh database, fast retries for tests."""
+def service_settings(nats_server: Process, mongo_url: str, dev_keys: tuple[Any, Any]) -> Callable[..., dict[str, Any]]:
+    """Keyword arguments for a service's settings: fresh database, fast retries for tests.
+
+    ``nats_url`` connects as the service's own NATS user, so its permissions are exercised; a name with no
+    user (a test's probe service) gets the all-rights ``test`` user.
+    """
     run = uuid.uuid4().hex[:8]
 
     def make(name: str, **overrides: Any) -> dict[str, Any]:
         return {
-            "nats_url": nats_server.url,
+            "nats_url": nats_server.urls.get(name, nats_server.url),
             "mongodb_url": mongo_url,
             "database": f"t{run}_{name}",
             "max_deliver": 3,
             "retry_backoff_seconds": [0.1, 0.2],
             "outbox_relay_seconds": 0.5,
+            "auth_public_key_file": dev_keys[1],
             **overrides,
         }
 

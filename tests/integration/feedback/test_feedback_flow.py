@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +17,7 @@ from nats.js import JetStreamContext
 
 from services.feedback.app import create_app
 from services.feedback.settings import FeedbackSettings
+from shared.auth.principal import Role
 from shared.contracts.envelope import CloudEvent, derived_id, make_event
 from shared.contracts.feedback import SurveyIssued, SurveySubmitted
 from shared.contracts.matching import RelationshipStarted
@@ -30,11 +31,21 @@ SUBMITTED = SurveySubmitted.kind.type
 
 @dataclass
 class Harness:
+    """The running service, called as the coordinator of ``district`` unless a request sends other headers."""
+
     app: FastAPI
     http: httpx.AsyncClient
     js: JetStreamContext
     district: str
+    auth: Callable[..., dict[str, str]]
     seen: list[dict[str, Any]] = field(default_factory=list)
+
+    def respondent(self, survey: dict[str, Any]) -> dict[str, str]:
+        """Headers of the teacher a survey was issued to (their token's subject is their participant id)."""
+        return self.auth(Role(survey["role"]), self.district, subject=survey["respondent_id"])
+
+    async def answer(self, survey: dict[str, Any], body: dict[str, Any]) -> httpx.Response:
+        return await self.http.post(f"/surveys/{survey['id']}/responses", json=body, headers=self.respondent(survey))
 
     def of_type(self, event_type: str) -> list[dict[str, Any]]:
         return [m for m in self.seen if m["body"]["type"] == event_type]
@@ -50,12 +61,12 @@ class Harness:
 
 
 @pytest.fixture
-async def feedback(service_settings, nats_server) -> AsyncIterator[Harness]:
+async def feedback(service_settings, nats_server, auth) -> AsyncIterator[Harness]:
     app = create_app(FeedbackSettings(**service_settings("feedback")))
     nc = await nats.connect(nats_server.url)
     district = f"F{uuid.uuid4().hex[:8]}"  # the NATS server is shared by the session: keep to our own district
-    async with running(app) as http:
-        harness = Harness(app, http, nc.jetstream(), district)
+    async with running(app, headers=auth(Role.DISTRICT_COORDINATOR, district)) as http:
+        harness = Harness(app, http, nc.jetstream(), district, auth)
 
         async def collect(msg: Any) -> None:
             harness.seen.append({"subject": msg.subject, "headers": msg.headers, "body": json.loads(msg.data)})
@@ -140,7 +151,7 @@ async def test_answer_is_stored_and_published_without_the_comment(feedback: Harn
     rel, surveys = await issued(feedback)
     survey_id = surveys[0]["id"]
     comment = "My mentor mentioned my classroom struggles to the principal"
-    answered = await feedback.http.post(f"/surveys/{survey_id}/responses", json={"rating": 4, "comment": comment})
+    answered = await feedback.answer(surveys[0], {"rating": 4, "comment": comment})
     assert answered.status_code == 201, answered.text
     body = answered.json()
     assert (body["survey_id"], body["rating"], body["comment"], body["late"]) == (survey_id, 4, comment, False)
@@ -164,7 +175,7 @@ async def test_answer_is_stored_and_published_without_the_comment(feedback: Harn
     }
     assert comment not in json.dumps(event) and "struggles" not in json.dumps(event)
 
-    again = await feedback.http.post(f"/surveys/{survey_id}/responses", json={"rating": 1})
+    again = await feedback.answer(surveys[0], {"rating": 1})
     assert again.status_code == 409 and again.json()["detail"] == "survey already answered"
     still = await feedback.app.state.feedback.repo.responses.find_one({"survey_id": survey_id})
     assert still["rating"] == 4
@@ -176,19 +187,18 @@ async def test_answer_is_stored_and_published_without_the_comment(feedback: Harn
 
 async def test_bad_input_is_rejected_and_unknown_surveys_are_404(feedback: Harness):
     _, surveys = await issued(feedback)
-    url = f"/surveys/{surveys[0]['id']}/responses"
     for bad in ({"rating": 0}, {"rating": 6}, {"rating": "5"}, {"rating": 4.5}, {"comment": "no rating"}):
-        response = await feedback.http.post(url, json=bad)
+        response = await feedback.answer(surveys[0], bad)
         assert response.status_code == 422, bad
         assert ["body", "rating"] in [e["loc"] for e in response.json()["detail"]], bad
-    too_long = await feedback.http.post(url, json={"rating": 3, "comment": "x" * 2001})
+    too_long = await feedback.answer(surveys[0], {"rating": 3, "comment": "x" * 2001})
     assert too_long.status_code == 422 and too_long.json()["detail"][0]["loc"] == ["body", "comment"]
     assert (await feedback.http.get(f"/surveys/{surveys[0]['id']}")).json()["status"] == "open"
 
     unfiltered = await feedback.http.get("/surveys")
     assert unfiltered.status_code == 422 and "respondent_id or relationship_id" in unfiltered.json()["detail"]
     assert (await feedback.http.get("/surveys/nope")).status_code == 404
-    missing = await feedback.http.post("/surveys/nope/responses", json={"rating": 3})
+    missing = await feedback.answer({"id": "nope", "role": "mentor", "respondent_id": "someone"}, {"rating": 3})
     assert missing.status_code == 404 and "nope" in missing.json()["detail"]
     by_respondent = await feedback.http.get("/surveys", params={"respondent_id": surveys[0]["respondent_id"]})
     assert [s["id"] for s in by_respondent.json()] == [surveys[0]["id"]]
@@ -196,7 +206,7 @@ async def test_bad_input_is_rejected_and_unknown_surveys_are_404(feedback: Harne
 
 async def test_answer_after_the_due_date_is_accepted_and_marked_late(feedback: Harness):
     _, surveys = await issued(feedback, datetime.now(UTC) - timedelta(days=45))
-    answered = await feedback.http.post(f"/surveys/{surveys[1]['id']}/responses", json={"rating": 2})
+    answered = await feedback.answer(surveys[1], {"rating": 2})
     assert answered.status_code == 201 and answered.json()["late"] is True
     survey = (await feedback.http.get(f"/surveys/{surveys[1]['id']}")).json()
     assert (survey["status"], survey["late"]) == ("answered", True)
@@ -218,7 +228,7 @@ async def test_a_retry_finishes_a_submission_that_stopped_before_its_event(feedb
             "late": False,
         }
     )
-    retry = await feedback.http.post(f"/surveys/{survey['id']}/responses", json={"rating": 3})
+    retry = await feedback.answer(survey, {"rating": 3})
     assert retry.status_code == 409
     assert (await feedback.http.get(f"/surveys/{survey['id']}")).json()["status"] == "answered"
     events = await eventually(lambda: feedback.of_type(SUBMITTED))

@@ -9,6 +9,7 @@ import nats
 
 from services.matching.app import create_app
 from services.matching.settings import MatchingSettings
+from shared.auth.principal import Role
 from tests.plugins.services import eventually, running
 
 ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience
@@ -21,7 +22,7 @@ S4,Fay New,fay@example.org,mentee,Adams,art,K-2,0
 """
 
 
-async def test_roster_run_and_approval_publish_relationship_started(service_settings, nats_server):
+async def test_roster_run_and_approval_publish_relationship_started(service_settings, nats_server, auth):
     app = create_app(MatchingSettings(**service_settings("matching")))
     nc = await nats.connect(nats_server.url)
     seen: list[dict] = []
@@ -30,7 +31,7 @@ async def test_roster_run_and_approval_publish_relationship_started(service_sett
         seen.append({"subject": msg.subject, "headers": msg.headers, "body": json.loads(msg.data)})
 
     await nc.subscribe("mentoring.matching.D7.relationship.>", cb=collect)
-    async with running(app) as http:
+    async with running(app, headers=auth(Role.DISTRICT_COORDINATOR, "D7")) as http:
         program = (await http.post("/programs", json={"district": "D7", "name": "New teachers"})).json()
         imported = await http.post(f"/programs/{program['id']}/roster", content=ROSTER, headers={"content-type": "text/csv"})
         assert imported.status_code == 200
@@ -62,9 +63,9 @@ async def test_roster_run_and_approval_publish_relationship_started(service_sett
     await nc.close()
 
 
-async def test_invalid_roster_file_is_rejected_with_reason(service_settings):
+async def test_invalid_roster_file_is_rejected_with_reason(service_settings, auth):
     app = create_app(MatchingSettings(**service_settings("matching")))
-    async with running(app) as http:
+    async with running(app, headers=auth(Role.DISTRICT_COORDINATOR, "D7")) as http:
         program = (await http.post("/programs", json={"district": "D7", "name": "P"})).json()
         response = await http.post(f"/programs/{program['id']}/roster", content="id,name\n1,x\n")
         assert response.status_code == 422

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.metrics.app import create_app
 from services.metrics.settings import MetricsSettings
+from shared.auth.principal import Role
 from shared.contracts.envelope import make_event
 from shared.contracts.scheduling import MeetingCompleted
 from shared.contracts.subjects import deadletter_subject
@@ -20,13 +21,13 @@ from tests.integration.metrics.scenario import CHECK_IN, FIGURES, drained, gauge
 from tests.plugins.services import eventually, running
 
 
-async def test_sequence_from_four_streams_projects_every_figure_once(service_settings, nats_server):
+async def test_sequence_from_four_streams_projects_every_figure_once(service_settings, nats_server, auth):
     district, program, other = f"T{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:12], uuid.uuid4().hex[:12]
     events = sequence(district, program, other)
     app = create_app(MetricsSettings(**service_settings("metrics")))
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
-    async with running(app) as http:
+    async with running(app, headers=auth(Role.STATE_ADMIN)) as http:
         assert (await http.get(f"/programs/{program}/summary")).status_code == 404
         last = await publish(js, events)
         await eventually(lambda: drained(js, last))
@@ -80,7 +81,7 @@ async def test_sequence_from_four_streams_projects_every_figure_once(service_set
     await nc.close()
 
 
-async def test_invalid_payload_is_dead_lettered_and_unknown_type_ignored(service_settings, nats_server):
+async def test_invalid_payload_is_dead_lettered_and_unknown_type_ignored(service_settings, nats_server, auth):
     district, program = f"T{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:12]
     valid = make_event(
         MeetingCompleted(program_id=program, relationship_id="r1", meeting_id="mt1", meeting_kind=CHECK_IN, duration_minutes=60),
@@ -102,7 +103,7 @@ async def test_invalid_payload_is_dead_lettered_and_unknown_type_ignored(service
             return None
         return letter if invalid["id"] in letter["payload"] else None
 
-    async with running(app) as http:
+    async with running(app, headers=auth(Role.STATE_ADMIN)) as http:
         await js.publish(valid.nats_subject, json.dumps(invalid).encode(), headers={"Nats-Msg-Id": invalid["id"]})
         await js.publish(
             f"mentoring.scheduling.{district}.meeting.completed.v2",

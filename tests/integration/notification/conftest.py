@@ -14,6 +14,7 @@ import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
+from shared.auth.principal import Role
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.subjects import EventKind
 from shared.messaging.broker import durable_name
@@ -98,6 +99,12 @@ class Bus:
 @pytest.fixture
 def world() -> World:
     return World(district=f"N{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def coordinator(auth: Any, world: World) -> dict[str, str]:
+    """Request headers of the test district's coordinator."""
+    return auth(Role.DISTRICT_COORDINATOR, world.district)  # type: ignore[no-any-return]
 
 
 @pytest.fixture

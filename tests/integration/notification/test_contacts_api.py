@@ -8,10 +8,10 @@ from tests.integration.notification.conftest import roster
 from tests.plugins.services import running
 
 
-async def test_contacts_upload_reports_bad_rows_and_keeps_the_good_ones(service_settings, world):
+async def test_contacts_upload_reports_bad_rows_and_keeps_the_good_ones(service_settings, coordinator, world):
     ana, cleo = world.person("T1", "Ana Mentor"), world.person("S1", "Cleo New", "mentee")
     app = create_app(NotificationSettings(**service_settings("notification")))
-    async with running(app) as http:
+    async with running(app, headers=coordinator) as http:
         csv = roster(ana, cleo, extra="S2,Dev New,not-an-email,mentee,Adams,art,K-2,0,en")
         response = await http.post(f"/districts/{world.district}/contacts", content=csv, headers={"content-type": "text/csv"})
         assert response.status_code == 200
@@ -37,8 +37,8 @@ async def test_contacts_upload_reports_bad_rows_and_keeps_the_good_ones(service_
         assert (await contacts.find_one({"_id": world.pid(ana)}))["name"] == "Ana Renamed"
 
 
-async def test_unreadable_uploads_and_bad_parameters_are_422(service_settings, world):
-    async with running(create_app(NotificationSettings(**service_settings("notification")))) as http:
+async def test_unreadable_uploads_and_bad_parameters_are_422(service_settings, coordinator, world):
+    async with running(create_app(NotificationSettings(**service_settings("notification"))), headers=coordinator) as http:
         missing = await http.post(f"/districts/{world.district}/contacts", content="id,name\n1,x\n")
         assert missing.status_code == 422 and "missing column(s): external_id" in missing.json()["detail"]
         binary = await http.post(f"/districts/{world.district}/contacts", content=b"\xff\xfe\x00bad")

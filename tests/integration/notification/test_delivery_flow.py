@@ -39,9 +39,9 @@ async def deliveries(http, world, person):
     return response.json()
 
 
-async def test_relationship_started_emails_each_partner_once(service_settings, mail_sink, world, bus):
+async def test_relationship_started_emails_each_partner_once(service_settings, coordinator, mail_sink, world, bus):
     ana, cleo = world.person("T1", "Ana Mentor"), world.person("S1", "Cleo New", "mentee")
-    async with running(create_app(settings(service_settings, mail_sink))) as http:
+    async with running(create_app(settings(service_settings, mail_sink)), headers=coordinator) as http:
         assert (await http.post(f"/districts/{world.district}/contacts", content=roster(ana, cleo))).json()["new"] == 2
         event = relationship_started(world, ana, cleo)
         await bus.publish(event)
@@ -76,7 +76,7 @@ async def test_relationship_started_emails_each_partner_once(service_settings, m
 
 
 async def test_meeting_and_survey_reach_their_recipients_once_even_when_duplicated_together(
-    service_settings, mail_sink, world, bus
+    service_settings, coordinator, mail_sink, world, bus
 ):
     ana, cleo = world.person("T1", "Ana Mentor"), world.person("S1", "Cleo New", "mentee")
     meeting = MeetingScheduled(
@@ -97,7 +97,7 @@ async def test_meeting_and_survey_reach_their_recipients_once_even_when_duplicat
         due_at=datetime(2025, 11, 14, 23, 0, tzinfo=UTC),
     )
     config = settings(service_settings, mail_sink)
-    async with running(create_app(config)) as http:
+    async with running(create_app(config), headers=coordinator) as http:
         await http.post(f"/districts/{world.district}/contacts", content=roster(ana, cleo))
     # While the service is down the events queue up, so on start one fetch takes them all and the two
     # copies of the meeting are handled concurrently.
@@ -106,7 +106,7 @@ async def test_meeting_and_survey_reach_their_recipients_once_even_when_duplicat
     await bus.publish(meeting_event)
     seq = await bus.publish(meeting_event, msg_id=f"again-{meeting_event.id}")
     await bus.publish(survey_event)
-    async with running(create_app(config)):
+    async with running(create_app(config), headers=coordinator):
         await eventually(lambda: len(bus.events("sent")) >= 3)
         await bus.settled(MeetingScheduled.kind, seq)
         (to_ana,) = mail_to(mail_sink, ana)
@@ -127,9 +127,9 @@ async def test_meeting_and_survey_reach_their_recipients_once_even_when_duplicat
         assert await bus.stored(f"mentoring.notification.{world.district}.notification.sent.v1") == 3
 
 
-async def test_missing_contact_fails_at_once_without_retry(service_settings, mail_sink, world, bus):
+async def test_missing_contact_fails_at_once_without_retry(service_settings, coordinator, mail_sink, world, bus):
     ana, ghost = world.person("T1", "Ana Mentor"), world.person("S9", "Not Uploaded", "mentee")
-    async with running(create_app(settings(service_settings, mail_sink))) as http:
+    async with running(create_app(settings(service_settings, mail_sink)), headers=coordinator) as http:
         await http.post(f"/districts/{world.district}/contacts", content=roster(ana))
         event = relationship_started(world, ana, ghost)
         seq = await bus.publish(event)
@@ -147,7 +147,7 @@ async def test_missing_contact_fails_at_once_without_retry(service_settings, mai
         assert 'mentoring_notifications_failed_total{channel="email",template="relationship_started"} 1.0' in metrics
 
 
-async def test_smtp_down_fails_on_the_last_delivery_with_the_error(service_settings, mail_sink, world, bus):
+async def test_smtp_down_fails_on_the_last_delivery_with_the_error(service_settings, coordinator, mail_sink, world, bus):
     cleo = world.person("S1", "Cleo New", "mentee")
     closed = free_port()
     down = settings(service_settings, mail_sink, smtp_port=closed, max_deliver=2, retry_backoff_seconds=[0.1])
@@ -159,7 +159,7 @@ async def test_smtp_down_fails_on_the_last_delivery_with_the_error(service_setti
         template=SurveyTemplate.MATCH_QUALITY_30D,
         due_at=STARTED + timedelta(days=30),
     )
-    async with running(create_app(down)) as http:
+    async with running(create_app(down), headers=coordinator) as http:
         await http.post(f"/districts/{world.district}/contacts", content=roster(cleo))
         event = make_event(survey, district=world.district, subject=survey.survey_id)
         seq = await bus.publish(event)

@@ -1,4 +1,4 @@
-"""A running scheduling app, a JetStream publisher and a collector of what scheduling publishes."""
+"""A running scheduling app (called as the test district's coordinator), a JetStream publisher and a collector."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from nats.js import JetStreamContext
 
 from services.scheduling.app import create_app
 from services.scheduling.settings import SchedulingSettings
+from shared.auth.principal import Role
 from shared.contracts.envelope import CloudEvent, EventData, derived_id, make_event
 from shared.contracts.matching import EndReason, RelationshipEnded, RelationshipStarted
 from shared.contracts.subjects import DEADLETTER_STREAM, MATCHING_STREAM
@@ -93,6 +94,8 @@ async def bus(nats_server) -> AsyncIterator[Bus]:
 
 
 @pytest.fixture
-async def http(service_settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(create_app(SchedulingSettings(**service_settings("scheduling")))) as client:
+async def http(service_settings, auth, bus: Bus) -> AsyncIterator[httpx.AsyncClient]:
+    """The service, called as the coordinator of ``bus.district`` unless a request sends other headers."""
+    app = create_app(SchedulingSettings(**service_settings("scheduling")))
+    async with running(app, headers=auth(Role.DISTRICT_COORDINATOR, bus.district)) as client:
         yield client

@@ -1,3 +1,5 @@
+import pytest
+
 from shared.roster import RosterFormatError, parse_roster, participant_id
 
 HEADER = "external_id,name,email,role,school,subjects,grade_bands,years_experience,language\n"
@@ -35,3 +37,11 @@ def test_extra_cells_are_a_row_error_and_ids_are_per_district():
     parsed = parse_roster(HEADER + "T1,Ana,ana@example.org,mentor,L,math,6-8,3,en,EXTRA\n")
     assert parsed.rows == [] and parsed.errors[0].field == "row"
     assert participant_id("D1", "T1") != participant_id("D2", "T1")
+
+
+@pytest.mark.parametrize(
+    "body", ["T1,An\ra,a@example.org,mentor,L,math,6-8,3,en\n", "T1," + "x" * 200_000 + "\n"], ids=["bare-cr", "huge-field"]
+)
+def test_a_file_the_csv_reader_cannot_read_is_refused_whole_with_its_line(body):
+    with pytest.raises(RosterFormatError, match="line"):
+        parse_roster(HEADER + body)

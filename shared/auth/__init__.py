@@ -1,0 +1,1 @@
+"""Authentication (bearer JWTs) and the authorization vocabulary every service uses."""

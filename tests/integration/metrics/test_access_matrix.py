@@ -1,0 +1,126 @@
+"""Every metrics route × every kind of caller, against a D1 program projected from published events.
+
+Metrics only reads: the table asserts who may read what, and that nothing of D1 reaches a caller
+outside it. ``ACCESS`` is the table (the route-coverage contract test checks it names every route).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Final
+
+import nats
+import pytest
+
+from services.metrics.app import create_app
+from services.metrics.settings import MetricsSettings
+from shared.auth.principal import Role
+from tests.integration.metrics.scenario import drained, publish, sequence
+from tests.plugins.services import eventually, running
+
+D1, D2 = "D1", "D2"
+UP_TO_RELATIONSHIP: Final = 9  # the scenario's first events: program, four enrolments, two proposals, one relationship
+COORDINATOR = Role.DISTRICT_COORDINATOR
+
+# Who calls: (role, district, participant id suffix in the scenario's program); None is no token at all.
+CALLERS: Final[dict[str, tuple[Role, str | None, str | None] | None]] = {
+    "anonymous": None,
+    "state_admin": (Role.STATE_ADMIN, None, None),
+    "coordinator_D1": (COORDINATOR, D1, None),
+    "coordinator_D2": (COORDINATOR, D2, None),
+    "mentor_in": (Role.MENTOR, D1, "m1"),  # the scenario's relationship: m1 mentors e1
+    "mentee_in": (Role.MENTEE, D1, "e1"),
+    "mentor_out": (Role.MENTOR, D1, "m2"),
+    "mentee_out": (Role.MENTEE, D1, "e2"),
+    "teacher_D2": (Role.MENTEE, D2, "e1"),
+}
+OUTSIDERS: Final = {"anonymous", "coordinator_D2", "mentor_out", "mentee_out", "teacher_D2"}
+
+# fmt: off
+ROUTES: Final[dict[tuple[str, str], tuple[int, ...]]] = {
+    #                                          anon admin  C-D1  C-D2  m-in  e-in  m-out e-out T-D2
+    ("GET", "/programs/{program_id}/summary"): (401, 200,  200,  404,  403,  403,  403,  403,  403),
+    ("GET", "/districts/{district}/summary"):  (401, 200,  200,  403,  403,  403,  403,  403,  403),
+    ("GET", "/events/consumed"):               (401, 200,  403,  403,  403,  403,  403,  403,  403),
+    ("GET", "/audit"):                         (401, 200,  403,  403,  403,  403,  403,  403,  403),
+}
+# fmt: on
+ACCESS: Final[list[tuple[str, str, str, int]]] = [
+    (method, path, caller, status)
+    for (method, path), statuses in ROUTES.items()
+    for caller, status in zip(CALLERS, statuses, strict=True)
+]
+# A successful read must show D1's figures: this text appears in the body.
+EVIDENCE: Final[dict[tuple[str, str], Callable[[dict[str, str]], str]]] = {
+    ("GET", "/programs/{program_id}/summary"): lambda w: f'"program_id":"{w["program_id"]}"',
+    ("GET", "/districts/{district}/summary"): lambda w: f'"district":"{w["district"]}","programs":1',
+    ("GET", "/events/consumed"): lambda w: "org.mentoring.program.created.v1",
+    ("GET", "/audit"): lambda w: "[",
+}
+
+Auth = Callable[..., dict[str, str]]
+
+
+def headers_of(auth: Auth, label: str, programs: dict[str, str]) -> dict[str, str]:
+    who = CALLERS[label]
+    if who is None:
+        return {}
+    role, district, suffix = who
+    subject = f"{programs[district]}-{suffix}" if district and suffix else None
+    return auth(role, district, subject)
+
+
+@pytest.fixture
+async def world(service_settings, nats_server):
+    """The metrics app with one program in D1 and one in D2 (enrolment up to the first relationship), projected."""
+    programs = {d: uuid.uuid4().hex[:12] for d in (D1, D2)}
+    app = create_app(MetricsSettings(**service_settings("metrics")))
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    async with running(app) as http:
+        last: dict[str, int] = {}
+        for district in (D1, D2):
+            events = sequence(district, programs[district], "unused")[:UP_TO_RELATIONSHIP]
+            for stream, seq in (await publish(js, events)).items():
+                last[stream] = max(last.get(stream, 0), seq)
+        await eventually(lambda: drained(js, last))
+        yield http, programs
+    await nc.close()
+
+
+@pytest.mark.parametrize("route", list(ROUTES), ids=" ".join)
+async def test_every_caller_gets_the_designed_status(route, world, auth):
+    http, programs = world
+    method, template = route
+    d1 = {"program_id": programs[D1], "district": D1}
+    path = template.format(**d1)
+    secrets = {programs[D1], f"{programs[D1]}-m1", f"{programs[D1]}-e1"} - {value for value in d1.values() if value in path}
+    problems = []
+    for caller, expected in [(c, s) for m, p, c, s in ACCESS if (m, p) == route]:
+        response = await http.request(method, path, headers=headers_of(auth, caller, programs))
+        if response.status_code != expected:
+            problems.append(f"{caller}: expected {expected}, got {response.status_code} {response.text[:200]}")
+            continue
+        if caller in OUTSIDERS or expected >= 400:
+            leaked = {s for s in secrets if s in response.text}
+            if leaked:
+                problems.append(f"{caller}: D1 data in a response outside D1: {sorted(leaked)}")
+        if expected == 200 and EVIDENCE[route](d1) not in response.text:
+            problems.append(f"{caller}: D1's figures are missing from the answer: {response.text[:200]}")
+    assert not problems, f"{method} {template}:\n" + "\n".join(problems)
+
+
+async def test_each_district_reads_its_own_figures_only(world, auth):
+    http, programs = world
+    as_d2 = auth(COORDINATOR, D2)
+    own = (await http.get(f"/districts/{D2}/summary", headers=as_d2)).json()
+    program = (await http.get(f"/programs/{programs[D2]}/summary", headers=as_d2)).json()
+    assert own["programs"] == 1 and own["participants"] == {"mentors": 2, "mentees": 2}  # D1's are not added in
+    assert own["proposals"] == program["proposals"] == {"proposed": 2, "approved": 1}
+    assert own["active_relationships"] == program["active_relationships"] == 1
+    assert program["program_id"] == programs[D2] and program["district"] == D2
+    other = await http.get(f"/programs/{programs[D1]}/summary", headers=as_d2)
+    never_seen = await http.get("/programs/neverseen/summary", headers=as_d2)
+    assert other.json()["detail"].replace(programs[D1], "neverseen") == never_seen.json()["detail"]
+    assert other.status_code == never_seen.status_code == 404

@@ -1,0 +1,215 @@
+"""Every notification route × every kind of caller, against records of district D1 (D2 is the other district).
+
+Seeded the real way: each coordinator uploads their district's contacts over HTTP, then matching's
+``RelationshipStarted`` events on JetStream cause the deliveries. The D1 records are district D1's contact
+directory and the delivery log of the mentor of relationship R1. One module-wide service instance serves
+every case; refused writes must leave the directory and the audit log unchanged.
+
+A coordinator asking for a recipient of another district gets an empty list, exactly what a recipient
+without deliveries gives: the district is part of the store query, and the answer reveals nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import nats
+import pytest
+import pytest_asyncio
+
+from devstack.natsauth import ADMIN
+from devstack.servers import start_nats
+from services.notification.app import create_app
+from services.notification.settings import NotificationSettings
+from shared.auth.principal import Role
+from shared.contracts.envelope import derived_id, make_event
+from shared.contracts.matching import RelationshipStarted
+from shared.roster import participant_id
+from shared.storage.mongo import Document
+from tests.integration.notification.conftest import Person, roster
+from tests.plugins.services import eventually, running
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+D1, D2 = "D1", "D2"
+PEOPLE = {
+    D1: [
+        Person("T-in", "Ana In", "ana.in@example.org"),
+        Person("S-in", "Cleo In", "cleo.in@example.org", "mentee"),
+        Person("T-out", "Ben Out", "ben.out@example.org"),
+        Person("S-out", "Dev Out", "dev.out@example.org", "mentee"),
+    ],
+    D2: [Person("T-d2", "Eve Two", "eve.two@example.org"), Person("S-d2", "Fay Two", "fay.two@example.org", "mentee")],
+}
+MENTOR_IN, MENTEE_IN = participant_id(D1, "T-in"), participant_id(D1, "S-in")
+MENTOR_OUT, MENTEE_OUT = participant_id(D1, "T-out"), participant_id(D1, "S-out")
+TEACHER_D2, PARTNER_D2 = participant_id(D2, "T-d2"), participant_id(D2, "S-d2")
+PAIRS = {"R1": (D1, MENTOR_IN, MENTEE_IN), "Rout": (D1, MENTOR_OUT, MENTEE_OUT), "Rd2": (D2, TEACHER_D2, PARTNER_D2)}
+
+# label -> (role, district, subject); None sends no token
+CALLERS: dict[str, tuple[Role, str | None, str | None] | None] = {
+    "anonymous": None,
+    "state_admin": (Role.STATE_ADMIN, None, None),
+    "coordinator_D1": (Role.DISTRICT_COORDINATOR, D1, None),
+    "coordinator_D2": (Role.DISTRICT_COORDINATOR, D2, None),
+    "mentor_in": (Role.MENTOR, D1, MENTOR_IN),  # whose delivery log is the D1 record
+    "mentee_in": (Role.MENTEE, D1, MENTEE_IN),
+    "mentor_out": (Role.MENTOR, D1, MENTOR_OUT),
+    "mentee_out": (Role.MENTEE, D1, MENTEE_OUT),
+    "teacher_D2": (Role.MENTOR, D2, TEACHER_D2),
+}
+
+
+def _row(method: str, path: str, *statuses: int) -> list[tuple[str, str, str, int]]:
+    return [(method, path, caller, status) for caller, status in zip(CALLERS, statuses, strict=True)]
+
+
+# fmt: off
+ACCESS: list[tuple[str, str, str, int]] = [
+    #                                                   anon admin C-D1 C-D2 m-in e-in m-out e-out T-D2
+    *_row("POST", "/districts/{district}/contacts",     401, 403,  200, 403, 403, 403, 403,  403,  403),
+    *_row("GET", "/deliveries",                         401, 200,  200, 200, 200, 403, 403,  403,  403),
+    *_row("GET", "/audit",                              401, 200,  403, 403, 403, 403, 403,  403,  403),
+    *_row("GET", "/health",                             200, 200,  200, 200, 200, 200, 200,  200,  200),
+    *_row("GET", "/metrics",                            200, 200,  200, 200, 200, 200, 200,  200,  200),
+]
+# fmt: on
+SEES_LOG = {"state_admin", "coordinator_D1", "mentor_in"}  # who reads MENTOR_IN's delivery log
+
+
+@dataclass
+class World:
+    app: Any
+    http: httpx.AsyncClient
+    headers: dict[str, dict[str, str]]
+    deliveries: dict[str, list[Document]]  # recipient id -> their delivery records
+
+    def d1_secrets(self) -> set[str]:
+        """Ids, names and addresses of district D1 a D2 caller must never be shown."""
+        people = {value for p in PEOPLE[D1] for value in (p.name, p.email, participant_id(D1, p.external_id))}
+        return people | {d["_id"] for pid, ds in self.deliveries.items() for d in ds if d["district"] == D1}
+
+    async def snapshot(self) -> tuple[list[Document], int]:
+        db = self.app.state.runtime.db
+        return await db["contacts"].find({}).sort("_id", 1).to_list(), await db["audit"].count_documents({})
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(tmp_path_factory, mongo_url, dev_keys, auth, nats_auth, mail_sink) -> AsyncIterator[World]:
+    """One service for the whole module (its own nats-server, with the same permissions as every test's)."""
+    root = tmp_path_factory.mktemp("nats-notification-matrix")
+    server = start_nats(
+        root / "data", root / "nats.log", config=nats_auth.config, passwords=nats_auth.passwords, default_user=ADMIN
+    )
+    settings = NotificationSettings(
+        nats_url=server.urls["notification"],
+        mongodb_url=mongo_url,
+        database=f"t{uuid.uuid4().hex[:8]}_notification_matrix",
+        outbox_relay_seconds=0.5,
+        auth_public_key_file=dev_keys[1],
+        smtp_port=mail_sink.port,
+    )
+    app = create_app(settings)
+    headers = {label: auth(*spec) if spec else {} for label, spec in CALLERS.items()}
+    try:
+        async with running(app) as http:
+            for district, people in PEOPLE.items():
+                uploaded = await http.post(
+                    f"/districts/{district}/contacts", content=roster(*people), headers=auth(Role.DISTRICT_COORDINATOR, district)
+                )
+                assert uploaded.json()["new"] == len(people), uploaded.text
+            nc = await nats.connect(server.url)
+            js = nc.jetstream()
+            for rid, (district, mentor, mentee) in PAIRS.items():
+                data = RelationshipStarted(
+                    program_id="P", relationship_id=rid, mentor_id=mentor, mentee_id=mentee, started_at=datetime.now(UTC)
+                )
+                env = make_event(data, district, rid, derived_id("test.started", rid))
+                await js.publish(env.nats_subject, env.model_dump_json().encode(), headers={"Nats-Msg-Id": env.id})
+            await nc.close()
+            repo = app.state.notifications.repo
+            deliveries = {}
+            for district, mentor, mentee in PAIRS.values():
+                for pid in (mentor, mentee):
+                    deliveries[pid] = await eventually(lambda p=pid, d=district: _sent(repo, p, d))
+            yield World(app, http, headers, deliveries)
+    finally:
+        server.stop()
+    violations = [line for line in server.log.read_text(errors="replace").splitlines() if " Violation - " in line]
+    assert not violations, "NATS permission violations:\n" + "\n".join(violations[:20])
+
+
+async def _sent(repo: Any, recipient_id: str, district: str) -> list[Document] | None:
+    found = await repo.deliveries_of(recipient_id, district)
+    return found if found and all(d["status"] == "sent" for d in found) else None
+
+
+def _request(path: str, caller: str) -> dict[str, Any]:
+    """The request's URL, query and body; each upload renames the D1 mentor after its caller."""
+    if path == "/districts/{district}/contacts":
+        renamed = Person("T-in", f"Renamed by {caller}", "ana.in@example.org")
+        return {"url": path.format(district=D1), "content": roster(renamed), "headers": {"content-type": "text/csv"}}
+    if path == "/deliveries":
+        return {"url": path, "params": {"recipient_id": MENTOR_IN}}
+    return {"url": path}
+
+
+@pytest.mark.parametrize(("method", "path", "caller", "expected"), ACCESS)
+async def test_every_route_answers_each_caller_as_designed(
+    world: World, method: str, path: str, caller: str, expected: int
+) -> None:
+    request = _request(path, caller)
+    before = await world.snapshot()
+    headers = {**request.pop("headers", {}), **world.headers[caller]}
+    response = await world.http.request(method, headers=headers, **request)
+    assert response.status_code == expected, response.text
+
+    who = CALLERS[caller]
+    if response.is_success and who and who[1] == D2:
+        assert not [s for s in world.d1_secrets() if s in response.text], "a D2 caller was shown D1 data"
+    if path == "/deliveries" and response.is_success:
+        expected_ids = [d["_id"] for d in world.deliveries[MENTOR_IN]] if caller in SEES_LOG else []
+        assert [d["id"] for d in response.json()] == expected_ids
+        assert {d["district"] for d in response.json()} <= {D1}
+    if method == "POST":
+        contacts, audited = await world.snapshot()
+        if response.is_success:
+            assert next(c for c in contacts if c["_id"] == MENTOR_IN)["name"] == f"Renamed by {caller}"
+            assert audited == before[1] + 1
+            entry = await world.app.state.runtime.db["audit"].find_one({}, sort=[("at", -1)])
+            assert (entry["action"], entry["target"], entry["district"]) == ("contacts.imported", f"districts/{D1}/contacts", D1)
+            assert entry["detail"] == {"accepted": 1, "new": 0, "rejected": 0}
+        else:
+            assert (contacts, audited) == before, "a refused upload changed the directory or the audit log"
+
+
+async def test_a_teacher_reads_only_their_own_log(world: World) -> None:
+    own = await world.http.get("/deliveries", params={"recipient_id": MENTEE_OUT}, headers=world.headers["mentee_out"])
+    assert [d["id"] for d in own.json()] == [d["_id"] for d in world.deliveries[MENTEE_OUT]]
+    partner = await world.http.get("/deliveries", params={"recipient_id": MENTOR_OUT}, headers=world.headers["mentee_out"])
+    assert partner.status_code == 403
+
+
+async def test_another_districts_recipient_looks_like_one_without_deliveries(world: World) -> None:
+    d2 = world.headers["coordinator_D2"]
+    other = await world.http.get("/deliveries", params={"recipient_id": MENTOR_IN}, headers=d2)
+    nobody = await world.http.get("/deliveries", params={"recipient_id": "nobody"}, headers=d2)
+    assert other.status_code == nobody.status_code == 200 and other.json() == nobody.json() == []
+    own = await world.http.get("/deliveries", params={"recipient_id": TEACHER_D2}, headers=d2)
+    assert [d["id"] for d in own.json()] == [d["_id"] for d in world.deliveries[TEACHER_D2]]
+    admin = await world.http.get("/deliveries", params={"recipient_id": TEACHER_D2}, headers=world.headers["state_admin"])
+    assert admin.json() == own.json()
+
+
+async def test_imports_are_audited_with_counts_only(world: World) -> None:
+    log = await world.http.get("/audit", params={"action": "contacts.imported"}, headers=world.headers["state_admin"])
+    entries = log.json()
+    assert {(e["district"], e["subject"]) for e in entries} >= {(D1, "district_coordinator-D1"), (D2, "district_coordinator-D2")}
+    assert all(set(e["detail"]) == {"accepted", "new", "rejected"} for e in entries)
+    names = [value for people in PEOPLE.values() for p in people for value in (p.name, p.email)]
+    assert not [n for n in names if n in log.text] and "Renamed" not in log.text
