@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "nats_violations_expected: the test provokes NATS permission violations on purpose")
 
 
+@contextmanager
+def _permissioned_nats(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, nats_auth: NatsAuth
+) -> Iterator[Process]:
+    root = tmp_path_factory.mktemp("nats")
+    proc = start_nats(
+        root / "data", root / "nats.log", config=nats_auth.config, passwords=nats_auth.passwords, default_user=ADMIN
+    )
+    yield proc
+    proc.stop()
+    violations = [line for line in proc.log.read_text(errors="replace").splitlines() if " Violation - " in line]
+    if violations and not request.node.get_closest_marker("nats_violations_expected"):
+        pytest.fail("NATS permission violations (see devstack.natsauth):\n" + "\n".join(violations[:20]))
+
+
 @pytest.fixture
 def nats_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, nats_auth: NatsAuth
@@ -34,15 +50,17 @@ def nats_server(
     (a denied advisory subscription, say, would otherwise only be a warning in the service's log), unless
     the test is marked ``nats_violations_expected``.
     """
-    root = tmp_path_factory.mktemp("nats")
-    proc = start_nats(
-        root / "data", root / "nats.log", config=nats_auth.config, passwords=nats_auth.passwords, default_user=ADMIN
-    )
-    yield proc
-    proc.stop()
-    violations = [line for line in proc.log.read_text(errors="replace").splitlines() if " Violation - " in line]
-    if violations and not request.node.get_closest_marker("nats_violations_expected"):
-        pytest.fail("NATS permission violations (see devstack.natsauth):\n" + "\n".join(violations[:20]))
+    with _permissioned_nats(request, tmp_path_factory, nats_auth) as proc:
+        yield proc
+
+
+@pytest.fixture(scope="module")
+def module_nats_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, nats_auth: NatsAuth
+) -> Iterator[Process]:
+    """Like ``nats_server``, shared by one module (e.g. a service started once for a whole access matrix)."""
+    with _permissioned_nats(request, tmp_path_factory, nats_auth) as proc:
+        yield proc
 
 
 @pytest.fixture(scope="session")

@@ -22,8 +22,6 @@ import nats
 import pytest
 import pytest_asyncio
 
-from devstack.natsauth import ADMIN
-from devstack.servers import start_nats
 from services.notification.app import create_app
 from services.notification.settings import NotificationSettings
 from shared.auth.principal import Role
@@ -100,12 +98,9 @@ class World:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(tmp_path_factory, mongo_url, dev_keys, auth, nats_auth, mail_sink) -> AsyncIterator[World]:
-    """One service for the whole module (its own nats-server, with the same permissions as every test's)."""
-    root = tmp_path_factory.mktemp("nats-notification-matrix")
-    server = start_nats(
-        root / "data", root / "nats.log", config=nats_auth.config, passwords=nats_auth.passwords, default_user=ADMIN
-    )
+async def world(module_nats_server, mongo_url, dev_keys, auth, mail_sink) -> AsyncIterator[World]:
+    """One service for the whole module, on the module's nats-server (the same permissions as every test's)."""
+    server = module_nats_server
     settings = NotificationSettings(
         nats_url=server.urls["notification"],
         mongodb_url=mongo_url,
@@ -116,32 +111,27 @@ async def world(tmp_path_factory, mongo_url, dev_keys, auth, nats_auth, mail_sin
     )
     app = create_app(settings)
     headers = {label: auth(*spec) if spec else {} for label, spec in CALLERS.items()}
-    try:
-        async with running(app) as http:
-            for district, people in PEOPLE.items():
-                uploaded = await http.post(
-                    f"/districts/{district}/contacts", content=roster(*people), headers=auth(Role.DISTRICT_COORDINATOR, district)
-                )
-                assert uploaded.json()["new"] == len(people), uploaded.text
-            nc = await nats.connect(server.url)
-            js = nc.jetstream()
-            for rid, (district, mentor, mentee) in PAIRS.items():
-                data = RelationshipStarted(
-                    program_id="P", relationship_id=rid, mentor_id=mentor, mentee_id=mentee, started_at=datetime.now(UTC)
-                )
-                env = make_event(data, district, rid, derived_id("test.started", rid))
-                await js.publish(env.nats_subject, env.model_dump_json().encode(), headers={"Nats-Msg-Id": env.id})
-            await nc.close()
-            repo = app.state.notifications.repo
-            deliveries = {}
-            for district, mentor, mentee in PAIRS.values():
-                for pid in (mentor, mentee):
-                    deliveries[pid] = await eventually(lambda p=pid, d=district: _sent(repo, p, d))
-            yield World(app, http, headers, deliveries)
-    finally:
-        server.stop()
-    violations = [line for line in server.log.read_text(errors="replace").splitlines() if " Violation - " in line]
-    assert not violations, "NATS permission violations:\n" + "\n".join(violations[:20])
+    async with running(app) as http:
+        for district, people in PEOPLE.items():
+            uploaded = await http.post(
+                f"/districts/{district}/contacts", content=roster(*people), headers=auth(Role.DISTRICT_COORDINATOR, district)
+            )
+            assert uploaded.json()["new"] == len(people), uploaded.text
+        nc = await nats.connect(server.url)
+        js = nc.jetstream()
+        for rid, (district, mentor, mentee) in PAIRS.items():
+            data = RelationshipStarted(
+                program_id="P", relationship_id=rid, mentor_id=mentor, mentee_id=mentee, started_at=datetime.now(UTC)
+            )
+            env = make_event(data, district, rid, derived_id("test.started", rid))
+            await js.publish(env.nats_subject, env.model_dump_json().encode(), headers={"Nats-Msg-Id": env.id})
+        await nc.close()
+        repo = app.state.notifications.repo
+        deliveries = {}
+        for district, mentor, mentee in PAIRS.values():
+            for pid in (mentor, mentee):
+                deliveries[pid] = await eventually(lambda p=pid, d=district: _sent(repo, p, d))
+        yield World(app, http, headers, deliveries)
 
 
 async def _sent(repo: Any, recipient_id: str, district: str) -> list[Document] | None:

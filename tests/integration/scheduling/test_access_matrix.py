@@ -18,8 +18,6 @@ import nats
 import pytest
 import pytest_asyncio
 
-from devstack.natsauth import ADMIN
-from devstack.servers import start_nats
 from services.scheduling.app import create_app
 from services.scheduling.settings import SchedulingSettings
 from shared.auth.principal import Role
@@ -105,12 +103,9 @@ PAIRS = {
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(tmp_path_factory, mongo_url, dev_keys, auth, nats_auth) -> AsyncIterator[World]:
-    """One service for the whole module (its own nats-server, with the same permissions as every test's)."""
-    root = tmp_path_factory.mktemp("nats-scheduling-matrix")
-    server = start_nats(
-        root / "data", root / "nats.log", config=nats_auth.config, passwords=nats_auth.passwords, default_user=ADMIN
-    )
+async def world(module_nats_server, mongo_url, dev_keys, auth) -> AsyncIterator[World]:
+    """One service for the whole module, on the module's nats-server (the same permissions as every test's)."""
+    server = module_nats_server
     settings = SchedulingSettings(
         nats_url=server.urls["scheduling"],
         mongodb_url=mongo_url,
@@ -120,29 +115,24 @@ async def world(tmp_path_factory, mongo_url, dev_keys, auth, nats_auth) -> Async
     )
     app = create_app(settings)
     headers = {label: auth(*spec) if spec else {} for label, spec in CALLERS.items()}
-    try:
-        async with running(app) as http:
-            nc = await nats.connect(server.url)
-            js = nc.jetstream()
-            for rid, (district, mentor, mentee) in PAIRS.items():
-                started = datetime(2025, 3, 4, 9, tzinfo=UTC)
-                data = RelationshipStarted(
-                    program_id="P", relationship_id=rid, mentor_id=mentor, mentee_id=mentee, started_at=started
-                )
-                env = make_event(data, district, rid, derived_id("test.started", rid))
-                await js.publish(env.nats_subject, env.model_dump_json().encode(), headers={"Nats-Msg-Id": env.id})
-            await nc.close()
-            repo = app.state.scheduling.repo
-            relationships = {}
-            for rid, (district, _, _) in PAIRS.items():
-                relationships[rid] = await eventually(lambda r=rid, d=district: _four(repo, r, d))
-            pool = relationships["R2"] + relationships["R3"]
-            own = {key: pool[i] for i, key in enumerate(sorted(WRITES))}
-            yield World(app, http, headers, relationships, own)
-    finally:
-        server.stop()
-    violations = [line for line in server.log.read_text(errors="replace").splitlines() if " Violation - " in line]
-    assert not violations, "NATS permission violations:\n" + "\n".join(violations[:20])
+    async with running(app) as http:
+        nc = await nats.connect(server.url)
+        js = nc.jetstream()
+        for rid, (district, mentor, mentee) in PAIRS.items():
+            started = datetime(2025, 3, 4, 9, tzinfo=UTC)
+            data = RelationshipStarted(
+                program_id="P", relationship_id=rid, mentor_id=mentor, mentee_id=mentee, started_at=started
+            )
+            env = make_event(data, district, rid, derived_id("test.started", rid))
+            await js.publish(env.nats_subject, env.model_dump_json().encode(), headers={"Nats-Msg-Id": env.id})
+        await nc.close()
+        repo = app.state.scheduling.repo
+        relationships = {}
+        for rid, (district, _, _) in PAIRS.items():
+            relationships[rid] = await eventually(lambda r=rid, d=district: _four(repo, r, d))
+        pool = relationships["R2"] + relationships["R3"]
+        own = {key: pool[i] for i, key in enumerate(sorted(WRITES))}
+        yield World(app, http, headers, relationships, own)
 
 
 async def _four(repo: Any, rid: str, district: str) -> list[Document] | None:
