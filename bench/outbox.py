@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nats
 
+from devstack.keys import ensure_dev_keys
 from devstack.servers import start_nats, start_nx
 from shared.contracts.envelope import make_event
 from shared.contracts.matching import RelationshipStarted
@@ -35,8 +36,9 @@ def events(n: int, tag: str) -> list:
     ]
 
 
-async def bench(n: int, rounds: int, nats_url: str, mongo_url: str) -> dict[str, list[float]]:
-    runtime = ServiceRuntime("bench", ServiceSettings(nats_url=nats_url, mongodb_url=mongo_url), [RelationshipStarted])
+async def bench(n: int, rounds: int, nats_url: str, mongo_url: str, public_key: Path) -> dict[str, list[float]]:
+    settings = ServiceSettings(nats_url=nats_url, mongodb_url=mongo_url, auth_public_key_file=public_key)
+    runtime = ServiceRuntime("bench", settings, [RelationshipStarted])
     runtime.broker.include_router(runtime.subscriptions.router)
     await runtime.start()
     nc = await nats.connect(nats_url)
@@ -77,7 +79,8 @@ def main() -> None:
         nats_proc = start_nats(root / "nats", root / "nats.log")
         nx_proc = start_nx(root / "nx", root / "nx.log")
         try:
-            rates = asyncio.run(bench(args.events, args.rounds, nats_proc.url, nx_proc.url))
+            _, public_key = ensure_dev_keys(root / "keys")
+            rates = asyncio.run(bench(args.events, args.rounds, nats_proc.url, nx_proc.url, public_key))
         finally:
             nats_proc.stop()
             nx_proc.stop()
