@@ -10,10 +10,14 @@ Weights are integers derived from the scores (micro-points) so that maximising t
   the total) and weight = score × K + 1 with K above any possible number of matches, so a pair scoring 0 is still
   made when its mentor has room: an eligible match that costs nothing is better than none.
 
+That graph is what the optimality proof reasons about. To solve, ``matched_first`` uses the equivalent and faster
+``solve_max_flow_with_min_cost`` (no mentee → sink arcs, cost −score); the other objective ``solve`` on the graph.
+
 Speed: the flow is first solved on each mentee's ``FIRST_ARCS`` best arcs only; dual potentials of that optimum
 (``engine.certify``) then prove it optimal for all arcs, or name the arcs that could improve it, which are added
 before solving again (after ``ROUNDS`` rounds, all arcs). The answer is therefore always exactly optimal, and
-deterministic: the graph is built in id order and every step is deterministic.
+deterministic: arcs come in a fixed order (by mentee, best score first, then mentor id) and every step is
+deterministic.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ def assign(mi: I64, ei: I64, score: I64, capacity: I64, n_mentees: int, *, match
         if not len(better):
             chosen[usable[subset[picked]]] = True
             return chosen
-        subset = np.union1d(subset, better)
+        subset = distinct(np.concatenate([subset, better]))
     chosen[usable[_solve(m, e, cost, capacity, n_mentees, max_flow=matched_first)]] = True
     return chosen
 

@@ -95,7 +95,7 @@ def test_one_to_one_is_optimal_valid_explained_and_deterministic(problem: Proble
     assert solve(shuffled(problem)) == solution
 
 
-@settings(derandomize=True, max_examples=400, deadline=None)
+@settings(derandomize=True, max_examples=300, deadline=None)
 @given(bipartite_problems(Mode.GROUP, max_mentors=3, max_mentees=5))
 def test_group_mode_is_optimal_with_group_sizes_respected(problem: Problem):
     solution = solve(problem)
