@@ -5,20 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import nats
-import pytest
 
 from devstack.keys import mint
-from devstack.servers import free_port
-from devstack.stack import SERVICES, Stack
+from devstack.stack import Stack
 from shared.auth.principal import Role
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.matching import RelationshipStarted
 from shared.messaging.broker import PULL_BATCH_SIZE
+from tests.e2e.http import ok
 
 DISTRICT = "E2E1"
 ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience,language
@@ -42,28 +40,6 @@ def wait_for(check: Any, timeout: float = 60.0, what: str = "condition") -> Any:
             return last
         time.sleep(0.3)
     raise AssertionError(f"{what} not reached in {timeout}s; last: {last!r}")
-
-
-@pytest.fixture
-def stack(tmp_path, mongo_url) -> Iterator[Stack]:
-    stack = Stack(
-        tmp_path,
-        nats_port=free_port(),
-        smtp_port=free_port(),
-        mongo_url=mongo_url,
-        service_ports={name: free_port() for name in SERVICES},
-        database_prefix=f"e2e{tmp_path.name[-6:]}_",
-    )
-    try:
-        stack.start()
-        yield stack
-    finally:
-        stack.stop()
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code < 400, f"{response.request.url}: {response.status_code} {response.text}"
-    return response.json()
 
 
 def as_user(stack: Stack, subject: str, role: Role) -> dict[str, str]:

@@ -15,14 +15,13 @@ from typing import Any
 
 import httpx
 import nats
-import pytest
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from devstack.keys import mint
-from devstack.servers import free_port
-from devstack.stack import SERVICES, Stack
+from devstack.stack import Stack
 from shared.auth.principal import Role
+from tests.e2e.http import ok
 from tests.plugins.services import eventually
 
 DISTRICT = "PII1"
@@ -150,31 +149,9 @@ def test_the_leak_search_sees_escaped_bodies_and_headers() -> None:
     }
 
 
-@pytest.fixture
-def stack(tmp_path: Any, mongo_url: str) -> Iterator[Stack]:
-    stack = Stack(
-        tmp_path,
-        nats_port=free_port(),
-        smtp_port=free_port(),
-        mongo_url=mongo_url,
-        service_ports={name: free_port() for name in SERVICES},
-        database_prefix=f"pii{tmp_path.name[-6:]}_",
-    )
-    try:
-        stack.start()
-        yield stack
-    finally:
-        stack.stop()
-
-
 def bearer(stack: Stack, subject: str, role: Role) -> dict[str, str]:
     assert stack.signing_key is not None
     return {"Authorization": f"Bearer {mint(stack.signing_key, subject=subject, role=role, district=DISTRICT)}"}
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code < 400, f"{response.request.method} {response.request.url}: {response.status_code} {response.text}"
-    return response.json()
 
 
 async def run_flow(http: httpx.AsyncClient, url: dict[str, str], stack: Stack, recorder: Recorder) -> None:
