@@ -2,16 +2,25 @@
 
 Matching keeps the profile columns, notification the contact columns; neither sends the
 other anything personal. Both derive the same opaque participant id from district and external id.
+
+Required columns: external_id, name, email, role, school, subjects, grade_bands, years_experience.
+Optional columns (an absent column or an empty cell means "not given": the value parses to None and a
+re-import leaves the stored value unchanged): language, credentials, expertise, languages, support_style,
+availability, trained, capacity, exclusions. Lists are ``;``-separated. The cell formats are the
+validators below; ``shared.oneroster`` reuses them for its ``metadata.mentoring.*`` columns.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from typing import Annotated, Final
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from shared.contracts.envelope import derived_id
 from shared.contracts.matching import Role
@@ -27,40 +36,145 @@ REQUIRED_COLUMNS: Final = (
     "grade_bands",
     "years_experience",
 )
-OPTIONAL_COLUMNS: Final = ("language",)
-LANGUAGES: Final = ("en", "es", "fr")
+PROFILE_COLUMNS: Final = (
+    "credentials",
+    "expertise",
+    "languages",
+    "support_style",
+    "availability",
+    "trained",
+    "capacity",
+    "exclusions",
+)
+OPTIONAL_COLUMNS: Final = ("language", *PROFILE_COLUMNS)
+# What ``RosterRow.profile_fields`` hands to matching (when given).
+PROFILE_FIELDS: Final = ("school", "subjects", "grade_bands", "years_experience", *PROFILE_COLUMNS)
+LANGUAGES: Final = ("en", "es", "fr")  # languages of the messages notification sends
+SUPPORT_STYLES: Final = ("directive", "collaborative", "facilitative")
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+YES: Final = frozenset({"yes", "true", "1"})
+NO: Final = frozenset({"no", "false", "0"})
+EXTERNAL_ID: Final = r"^[A-Za-z0-9_.-]+$"
+
+_BLOCK = re.compile(r"^(?P<day>[a-z]+)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$")
+_DAY_NAMES = {name: name[:3] for name in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
-def _split(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(";") if part.strip()]
-    return value
+def _blank(value: object) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
-def _lower_list(value: object) -> object:
-    parts = _split(value)
-    return [p.lower() for p in parts] if isinstance(parts, list) else parts
+def _parts(value: object, *, lower: bool = False) -> object:
+    """A ``;``-separated cell as a list without blanks or repeats; None when nothing is given."""
+    if not isinstance(value, str):
+        return value
+    parts = [p.strip().lower() if lower else p.strip() for p in value.split(";")]
+    return list(dict.fromkeys(p for p in parts if p)) or None
+
+
+def _tags(value: object) -> object:
+    return _parts(value, lower=True)
+
+
+def _ids(value: object) -> object:
+    return _parts(value)
+
+
+def _given(value: object) -> bool:
+    return isinstance(value, str) and bool(_parts(value))
+
+
+def _none_if_blank(value: object) -> object:
+    return None if _blank(value) else value
+
+
+def _support_style(value: object) -> object:
+    return None if _blank(value) else value.strip().lower() if isinstance(value, str) else value
+
+
+def _trained(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    word = value.strip().lower()
+    if not word:
+        return None
+    if word in YES or word in NO:
+        return word in YES
+    raise ValueError(f"'{value.strip()}': use yes/no, true/false or 1/0")
+
+
+def _clock(text: str, block: str) -> str:
+    hours, minutes = (int(n) for n in text.split(":"))
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"'{block}': {text} is not a 24-hour time HH:MM")
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def _block_text(item: object) -> str | None:
+    """A block as its cell text; slots given as dicts (a row built in code) are checked the same way."""
+    if isinstance(item, dict) and {"weekday", "start", "end"} <= set(item):
+        return f"{item['weekday']} {item['start']}-{item['end']}"
+    return item if isinstance(item, str) else None
+
+
+def _availability(value: object) -> object:
+    """``tue 15:30-16:30; thu 08:00-08:45`` -> ``[{"weekday": "tue", "start": "15:30", "end": "16:30"}, ...]``."""
+    blocks = _parts(value)
+    if not isinstance(blocks, list):
+        return blocks
+    slots: list[dict[str, str]] = []
+    for item in blocks:
+        block = _block_text(item)
+        if block is None:
+            return blocks  # neither a cell nor a slot: let the type check report it
+        found = _BLOCK.match(block.lower())
+        if found is None:
+            raise ValueError(f"'{block}': use 'weekday HH:MM-HH:MM', e.g. 'tue 15:30-16:30'")
+        day = _DAY_NAMES.get(found["day"], found["day"])
+        if day not in WEEKDAYS:
+            raise ValueError(f"'{block}': weekday must be one of {', '.join(WEEKDAYS)}")
+        start, end = _clock(found["start"], block), _clock(found["end"], block)
+        if end <= start:
+            raise ValueError(f"'{block}': end must be after start")
+        slot = {"weekday": day, "start": start, "end": end}
+        if slot not in slots:
+            slots.append(slot)
+    return slots
+
+
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=EXTERNAL_ID)]
+Tags = Annotated[list[Tag] | None, BeforeValidator(_tags)]
 
 
 class RosterRow(BaseModel):
-    """One valid roster row."""
+    """One valid roster row (plain CSV or OneRoster). None means "not given": keep what is stored."""
 
     model_config = ConfigDict(str_strip_whitespace=True, frozen=True)
 
-    external_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    external_id: ExternalId
     name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
+    email: EmailStr | None  # None only from OneRoster rows without an address
     role: Role
     school: str = Field(min_length=1, max_length=200)
-    subjects: Annotated[list[str], BeforeValidator(_lower_list)] = Field(min_length=1)
-    grade_bands: Annotated[list[str], BeforeValidator(_split)] = Field(min_length=1)
-    years_experience: int = Field(ge=0, le=60)
-    language: str = "en"
+    subjects: Tags = Field(default=None, min_length=1)
+    grade_bands: Annotated[list[str] | None, BeforeValidator(_parts)] = Field(default=None, min_length=1)
+    years_experience: Annotated[int | None, BeforeValidator(_none_if_blank)] = Field(default=None, ge=0, le=60)
+    language: str = "en"  # preferred language for messages
+    credentials: Tags = None
+    expertise: Tags = None  # expertise areas (mentors) / problems of practice (mentees)
+    languages: Tags = None  # languages the teacher can mentor in
+    support_style: Annotated[Literal["directive", "collaborative", "facilitative"] | None, BeforeValidator(_support_style)] = None
+    availability: Annotated[list[dict[str, str]] | None, BeforeValidator(_availability)] = None
+    trained: Annotated[bool | None, BeforeValidator(_trained)] = None  # mentor training completed
+    capacity: Annotated[int | None, BeforeValidator(_none_if_blank)] = Field(default=None, ge=0, le=50)
+    exclusions: Annotated[list[ExternalId] | None, BeforeValidator(_ids)] = None  # external ids never to pair with
 
     @field_validator("grade_bands")
     @classmethod
-    def _known_bands(cls, bands: list[str]) -> list[str]:
-        unknown = [band for band in bands if band not in GRADE_BANDS]
+    def _known_bands(cls, bands: list[str] | None) -> list[str] | None:
+        unknown = [band for band in bands or [] if band not in GRADE_BANDS]
         if unknown:
             raise ValueError(f"unknown grade band(s) {', '.join(unknown)}; use {', '.join(GRADE_BANDS)}")
         return bands
@@ -72,8 +186,21 @@ class RosterRow(BaseModel):
             raise ValueError(f"'{language}' is not one of {', '.join(LANGUAGES)}")
         return language
 
+    @field_validator("languages")
+    @classmethod
+    def _language_tags(cls, tags: list[str] | None) -> list[str] | None:
+        wrong = [tag for tag in tags or [] if not _LANGUAGE_TAG.match(tag)]
+        if wrong:
+            raise ValueError(f"'{wrong[0]}' is not a language tag like en, es or pt-br")
+        return tags
+
     def participant_id(self, district: str) -> str:
         return participant_id(district, self.external_id)
+
+    def profile_fields(self) -> dict[str, object]:
+        """The matching-profile fields that were given (None left out); plain JSON/BSON values only."""
+        given = self.model_dump(mode="json", include=set(PROFILE_FIELDS), exclude_none=True)
+        return {name: given[name] for name in PROFILE_FIELDS if name in given}
 
 
 def participant_id(district: str, external_id: str) -> str:
@@ -84,14 +211,18 @@ def participant_id(district: str, external_id: str) -> str:
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1-based line number in the file, header is line 1
-    field: str
+    field: str  # the column, as the file names it
     reason: str
+    file: str | None = None  # the file inside an archive (OneRoster); None for a plain CSV
 
 
 @dataclass(frozen=True)
 class ParsedRoster:
     rows: list[RosterRow]
     errors: list[RowError]
+    skipped: int = 0  # rows left out on purpose (OneRoster: not a teacher, disabled, to be deleted)
+    lines: dict[str, int] = field(default_factory=dict)  # external id -> its line, for later row errors
+    file: str | None = None  # the file the rows come from (OneRoster: users.csv)
 
 
 class RosterFormatError(ValueError):
@@ -124,23 +255,37 @@ def _parse(reader: csv.DictReader[str]) -> ParsedRoster:
         values = {k: v for k, v in record.items() if k in REQUIRED_COLUMNS + OPTIONAL_COLUMNS and v is not None}
         if not values.get("language"):
             values.pop("language", None)
-        try:
-            row = RosterRow.model_validate(values)
-        except ValidationError as exc:
-            errors.extend(_row_errors(line, exc))
+        absent = [RowError(line, c, "missing: a value is required") for c in REQUIRED_COLUMNS if not _given(values.get(c))]
+        row, invalid = validate_row(line, values)
+        if absent or row is None:
+            errors.extend(absent + [e for e in invalid if e.field not in {a.field for a in absent}])
             continue
         if row.external_id in seen:
             errors.append(RowError(line, "external_id", f"duplicate of line {seen[row.external_id]}"))
             continue
         seen[row.external_id] = line
         rows.append(row)
-    return ParsedRoster(rows, errors)
+    return ParsedRoster(rows, errors, lines=seen)
 
 
-def _row_errors(line: int, exc: ValidationError) -> list[RowError]:
-    out = []
-    for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"][:1]) or "row"
-        reason = str(err["msg"]).removeprefix("Value error, ")
-        out.append(RowError(line, field, reason))
-    return out
+def validate_row(
+    line: int, values: Mapping[str, object], columns: Mapping[str, str] | None = None, file: str | None = None
+) -> tuple[RosterRow | None, list[RowError]]:
+    """Validate one row's values; errors name ``columns[field]`` (default: the field) and carry ``file``."""
+    try:
+        return RosterRow.model_validate(values), []
+    except ValidationError as exc:
+        names = columns or {}
+        out: list[RowError] = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "row"
+            reason = str(err["msg"]).removeprefix("Value error, ")
+            if _echo(name, err):
+                reason = f"'{str(err['input'])[:60]}': {reason}"
+            out.append(RowError(line, names.get(name, name), reason, file))
+        return None, out
+
+
+def _echo(name: str, err: ErrorDetails) -> bool:
+    """Whether a reason should quote the offending value (our own messages do already; names and addresses never)."""
+    return err["type"] != "value_error" and name not in {"name", "email"} and isinstance(err["input"], str | int)

@@ -1,4 +1,4 @@
-"""Notification's HTTP API: the district's contact upload and each person's delivery log.
+"""Notification's HTTP API: the district's contact upload (roster CSV or OneRoster ZIP) and each person's delivery log.
 
 Who may do what: a district's own coordinator uploads its contacts; the delivery log follows ``access``.
 """
@@ -13,9 +13,22 @@ from pydantic import BaseModel
 
 from shared.audit import AuditLog
 from shared.auth.http import Caller
-from shared.auth.principal import require_manages
+from shared.auth.principal import Principal, require_manages
 from shared.contracts.envelope import DistrictId
-from shared.roster_upload import CSV_BODY, UPLOAD_ERRORS, ImportReport, import_report, read_roster
+from shared.contracts.matching import Role as ProgramRole
+from shared.roster import ParsedRoster
+from shared.roster_upload import (
+    CSV_BODY,
+    ONEROSTER_BODY,
+    ONEROSTER_ERRORS,
+    UPLOAD_ERRORS,
+    ImportReport,
+    OneRosterReport,
+    import_report,
+    oneroster_report,
+    read_oneroster,
+    read_roster,
+)
 
 from . import access
 from .workflow import Notifications
@@ -56,6 +69,10 @@ class Delivery(BaseModel):
 
 Responses = dict[int | str, dict[str, Any]]
 UNAUTHENTICATED: Responses = {401: {"model": Problem, "description": "Missing or invalid bearer token"}}
+NOT_THE_COORDINATOR: Responses = {
+    403: {"model": Problem, "description": "Only the district's own coordinator uploads its contacts"}
+}
+District = Annotated[DistrictId, Path(description="District id (letters, digits, _ and -)")]
 
 
 @router.post(
@@ -63,26 +80,50 @@ UNAUTHENTICATED: Responses = {401: {"model": Problem, "description": "Missing or
     tags=["contacts"],
     summary="Upload the district's roster CSV (text/csv body); only name, e-mail and language are kept",
     openapi_extra=CSV_BODY,
-    responses={
-        **UPLOAD_ERRORS,
-        **UNAUTHENTICATED,
-        403: {"model": Problem, "description": "Only the district's own coordinator uploads its contacts"},
-    },
+    responses={**UPLOAD_ERRORS, **UNAUTHENTICATED, **NOT_THE_COORDINATOR},
 )
 async def import_contacts(
-    district: Annotated[DistrictId, Path(description="District id (letters, digits, _ and -)")],
+    district: District, request: Request, notifications: Service, caller: Caller, audit: Audit
+) -> ImportReport:
+    """Only the district's coordinator; the import is audited with its counts (never a name or address)."""
+    require_manages(caller, district)  # before the body is read
+    roster, new = await notifications.import_contacts(district, await read_roster(request))
+    report = import_report(roster, new)
+    await _audit(audit, caller, district, "contacts", roster, new)
+    return report
+
+
+@router.post(
+    "/districts/{district}/oneroster",
+    tags=["contacts"],
+    summary="Upload the district's OneRoster 1.2 CSV export (application/zip body); teachers' name, e-mail, language",
+    openapi_extra=ONEROSTER_BODY,
+    responses={**ONEROSTER_ERRORS, **UNAUTHENTICATED, **NOT_THE_COORDINATOR},
+)
+async def import_oneroster_contacts(
+    district: District,
     request: Request,
     notifications: Service,
     caller: Caller,
     audit: Audit,
-) -> ImportReport:
-    """Only the district's coordinator; the import is audited with its counts (never a name or address)."""
+    role: Annotated[
+        ProgramRole | None, Query(description="Program role of teachers without a metadata.mentoring.role column value")
+    ] = None,
+) -> OneRosterReport:
+    """Like the CSV upload; teachers without an e-mail address are reported as row errors on ``email``."""
     require_manages(caller, district)  # before the body is read
-    roster = await read_roster(request)
-    report = import_report(roster, await notifications.import_contacts(district, roster))
-    counts = {"accepted": report.accepted, "new": report.new, "rejected": len(report.errors)}
-    await audit.record(caller, "contacts.imported", f"districts/{district}/contacts", district, counts)
+    roster, new = await notifications.import_contacts(district, await read_oneroster(request, role))
+    report = oneroster_report(roster, new)
+    await _audit(audit, caller, district, "oneroster", roster, new)
     return report
+
+
+async def _audit(audit: AuditLog, caller: Principal, district: str, path: str, roster: ParsedRoster, new: int) -> None:
+    """Record an import with its counts only."""
+    counts = {"accepted": len(roster.rows), "new": new, "rejected": len(roster.errors)}
+    if path == "oneroster":
+        counts["skipped"] = roster.skipped
+    await audit.record(caller, "contacts.imported", f"districts/{district}/{path}", district, counts)
 
 
 @router.get(

@@ -6,7 +6,7 @@ stored delivery record and the directory, whether a notice is sent, failed or al
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final
 
@@ -14,9 +14,11 @@ from shared.contracts.envelope import EventData
 from shared.contracts.feedback import SurveyIssued
 from shared.contracts.matching import RelationshipStarted
 from shared.contracts.scheduling import MeetingScheduled
+from shared.roster import ParsedRoster, RowError
 
 NO_CONTACT: Final = "no contact on file"
 MAX_REASON_CHARS: Final = 500  # NotificationFailed.reason's limit
+NO_ADDRESS: Final = "missing, this person cannot be sent notifications"
 
 
 class Status(StrEnum):
@@ -88,3 +90,17 @@ def clip_reason(text: str | None) -> str:
     """``text`` on one line, cut to ``MAX_REASON_CHARS``."""
     line = " ".join((text or "unknown error").split())
     return line if len(line) <= MAX_REASON_CHARS else line[: MAX_REASON_CHARS - 1] + "…"
+
+
+def contactable(roster: ParsedRoster) -> ParsedRoster:
+    """The roster without people who have no e-mail address (OneRoster allows that); each becomes a row error."""
+    unreachable = [row for row in roster.rows if row.email is None]
+    if not unreachable:
+        return roster
+    missing = [RowError(roster.lines.get(row.external_id, 0), "email", NO_ADDRESS, roster.file) for row in unreachable]
+    return replace(
+        roster,
+        rows=[row for row in roster.rows if row.email is not None],
+        errors=sorted(roster.errors + missing, key=lambda e: (e.file or "", e.row)),
+        lines={k: v for k, v in roster.lines.items() if k not in {row.external_id for row in unreachable}},
+    )

@@ -51,8 +51,12 @@ class Notifications:
     policy: RetryPolicy
     lease_seconds: float = 20.0
 
-    async def import_contacts(self, district: str, roster: ParsedRoster) -> int:
-        """Keep the contact columns of valid rows (upsert by participant id); returns how many were new."""
+    async def import_contacts(self, district: str, roster: ParsedRoster) -> tuple[ParsedRoster, int]:
+        """Keep the contact columns of valid rows (upsert by participant id).
+
+        Rows without an e-mail address become row errors. Returns the roster as kept and how many contacts were new.
+        """
+        roster = domain.contactable(roster)
         docs = [
             {
                 "_id": row.participant_id(district),
@@ -67,7 +71,8 @@ class Notifications:
         new = await self.repo.upsert_contacts(docs)
         self.metrics.contact_rows.labels(outcome="accepted").inc(len(roster.rows))
         self.metrics.contact_rows.labels(outcome="rejected").inc(len(roster.errors))
-        return new
+        self.metrics.contact_rows.labels(outcome="skipped").inc(roster.skipped)
+        return roster, new
 
     async def notify(self, event: CloudEvent[Any], num_delivered: int) -> None:
         """Deliver every notice ``event`` causes; raises ``TransientDeliveryError`` when one should be tried again."""

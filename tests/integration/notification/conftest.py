@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
+import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -51,6 +54,44 @@ class World:
 
 def roster(*people: Person, extra: str = "") -> str:
     return "\n".join([HEADER, *(p.row() for p in people), *([extra] if extra else [])]) + "\n"
+
+
+USERS_HEADER = (
+    "sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,familyName,middleName,identifier,email,"
+    "sms,phone,agentSourcedIds,grades,password,userMasterIdentifier,preferredGivenName,preferredMiddleName,"
+    "preferredFamilyName,primaryOrgSourcedId,pronouns,metadata.mentoring.role,metadata.mentoring.language"
+).split(",")
+ORGS_CSV = (
+    "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+    "dist,,,District,district,,\n"
+    "lin,,,Lincoln,school,,dist\n"
+)
+
+
+def oneroster(*people: Person, students: int = 0) -> bytes:
+    """A OneRoster 1.2 CSV ZIP: ``people`` as teachers of Lincoln (role in metadata.mentoring.role), then students."""
+    users, roles = io.StringIO(), io.StringIO()
+    writer = csv.DictWriter(users, USERS_HEADER, restval="")
+    writer.writeheader()
+    roles.write(
+        "sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId,userProfileSourcedId\n"
+    )
+    pupils = [Person(f"P{i}", f"Pupil {i}", f"p{i}@example.org", "student") for i in range(students)]
+    for n, p in enumerate([*people, *pupils]):
+        given, _, family = p.name.partition(" ")
+        cells = {"sourcedId": f"u{n}", "enabledUser": "true", "identifier": p.external_id, "givenName": given}
+        cells |= {"familyName": family, "email": p.email, "primaryOrgSourcedId": "lin"}
+        role = "student" if p.role == "student" else "teacher"
+        mentoring = {"metadata.mentoring.role": p.role, "metadata.mentoring.language": "en"} if role == "teacher" else {}
+        writer.writerow(cells | mentoring)
+        roles.write(f"r{n},,,u{n},primary,{role},,,lin,\n")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.csv", "propertyName,value\noneroster.version,1.2\n")
+        zf.writestr("users.csv", users.getvalue())
+        zf.writestr("orgs.csv", ORGS_CSV)
+        zf.writestr("roles.csv", roles.getvalue())
+    return buffer.getvalue()
 
 
 def mail_to(sink: Any, person: Person) -> list[EmailMessage]:
