@@ -16,6 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
+from services.matching.engine import cpsat
 from services.matching.engine.model import Problem
 from services.matching.engine.solver import solve as solve_problem
 from services.matching.feasible import score_rows
@@ -31,7 +32,9 @@ FORMAT = (  # one paragraph per item; the help output re-wraps them to the termi
     " subject_match, grade_band_overlap, trained_only, min_experience_gap, shared_language}, weights {shared_interests,"
     " support_style, availability_overlap, same_school, experience_gap}, maximize_matched_first, group_min, group_max.",
     'result.json = {"pairs": [{mentor_id, mentee_id, score, breakdown, virtual}], "unmatched": [{mentee_id, reason}],'
-    ' "objective": total score, "alternatives": {mentee_id: [{mentor_id, score}]}}.'
+    ' "objective": total score, "alternatives": {mentee_id: [{mentor_id, score}]}, "proven_optimal": false only when'
+    " CP-SAT (group minimums, peer mode) stopped at --work-limit with the best feasible answer found,"
+    ' "pairs_considered": eligible pairs scored (virtual ones included; peer mode: unordered pairs)}.'
     " --scores file: one JSON object a line per feasible pair: {mentee_id, mentor_id, score, virtual, breakdown}.",
     "Bad input: exit code 2, every error named by its JSON path, nothing written."
     " Full description: docs/matching-problem-format.md.",
@@ -46,6 +49,12 @@ class InputError(Exception):
     """The problem file cannot be used; the message says where and why."""
 
 
+def _positive(value: float) -> float:
+    if not value > 0:
+        raise typer.BadParameter("must be above 0")
+    return value
+
+
 @cli.command()
 def solve(
     input_file: Annotated[Path, typer.Option("--input", "-i", help="The problem JSON file ('-' reads standard input).")],
@@ -54,6 +63,14 @@ def solve(
         Path | None, typer.Option(help="Also write every feasible pair with its score and breakdown, one JSON object a line.")
     ] = None,
     alternatives: Annotated[int, typer.Option(min=0, max=20, help="Next-best mentors listed per matched mentee.")] = 3,
+    work_limit: Annotated[
+        float,
+        typer.Option(
+            callback=_positive,
+            help="CP-SAT's deterministic work limit (about seconds of one core) for group minimums and peer mode;"
+            " past it the best answer found is written with proven_optimal false.",
+        ),
+    ] = cpsat.WORK_LIMIT,
 ) -> None:
     """Solve a problem file; write the assignments, breakdowns, objective, unmatched reasons and alternatives."""
     try:
@@ -64,13 +81,15 @@ def solve(
     except InputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
-    solution = solve_problem(problem, alternatives=alternatives)
+    solution = solve_problem(problem, alternatives=alternatives, work_limit=work_limit)
     if scores is not None:
         _write(scores, (json.dumps(row, separators=(",", ":")) + "\n" for row in score_rows(problem)))
     _write(output, [solution.model_dump_json(indent=2) + "\n"])
     where = "" if str(output) == "-" else f" -> {output}"
+    caveat = "" if solution.proven_optimal else " (work limit reached: best found, not proven optimal)"
     typer.echo(
-        f"{len(solution.pairs)} pairs, {len(solution.unmatched)} unmatched, objective {solution.objective}{where}", err=True
+        f"{len(solution.pairs)} pairs, {len(solution.unmatched)} unmatched, objective {solution.objective}{caveat}{where}",
+        err=True,
     )
 
 

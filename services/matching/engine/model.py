@@ -151,3 +151,10 @@ class Solution(Frozen):
     unmatched: tuple[Unmatched, ...]
     objective: float
     alternatives: dict[str, tuple[Alternative, ...]] = Field(default_factory=dict)  # mentee id -> next best mentors
+    proven_optimal: bool = Field(
+        default=True,
+        description="False when a CP-SAT stage (group minimums, peer mode) stopped at its work limit: best found, feasible",
+    )
+    pairs_considered: int = Field(
+        default=0, ge=0, description="eligible (mentor, mentee) pairs scored, virtual ones included; peers: unordered pairs"
+    )

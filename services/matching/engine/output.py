@@ -29,8 +29,13 @@ def build_solution(
     lost: I64,
     why: list[str],
     nexts: dict[int, list[tuple[int, int]]],
+    *,
+    proven_optimal: bool,
 ) -> Solution:
-    """Assemble the ``Solution`` from the chosen arcs, the unmatched (with reasons) and the alternatives."""
+    """Assemble the ``Solution`` from the chosen arcs, the unmatched (with reasons) and the alternatives.
+
+    ``mi``/``ei`` are every arc the solver scored (``Solution.pairs_considered`` is their number).
+    """
     ids_m = [p.id for p in mentors.profiles]
     ids_e = [p.id for p in mentees.profiles]
     picked = np.flatnonzero(chosen)
@@ -53,7 +58,21 @@ def build_solution(
         ids_e[i]: tuple(_trusted(Alternative, mentor_id=ids_m[j], score=s / MICRO) for j, s in nexts[i]) for i in sorted(nexts)
     }
     objective = int(micro[picked].sum()) / MICRO
-    return Solution.model_construct(pairs=pairs, unmatched=unmatched, objective=objective, alternatives=alts)
+    return Solution.model_construct(
+        pairs=pairs,
+        unmatched=unmatched,
+        objective=objective,
+        alternatives=alts,
+        proven_optimal=proven_optimal,
+        pairs_considered=len(mi),
+    )
+
+
+def empty_solution(unmatched: tuple[Unmatched, ...]) -> Solution:
+    """The ``Solution`` when there is nobody to pair with: no pairs, nothing scored, trivially optimal."""
+    return Solution.model_construct(
+        pairs=(), unmatched=unmatched, objective=0.0, alternatives={}, proven_optimal=True, pairs_considered=0
+    )
 
 
 _set = object.__setattr__

@@ -7,7 +7,8 @@ those of its best eligible orientation; ``Pair.mentor_id`` is that orientation's
 
 Virtual fallback: a peer with no eligible partner in its own district may pair with peers of other districts
 (``virtual=True``). Maximum-weight matching on a general graph is solved exactly with CP-SAT (``engine.cpsat``) —
-fine for pools of a few thousand; past its time limit the best feasible matching is returned. Objective,
+fine for pools of a few thousand; past its work limit the best feasible matching is returned (with
+``Solution.proven_optimal`` False). ``Solution.pairs_considered`` counts eligible unordered pairs. Objective,
 determinism and outputs are as in ``engine.solver``; an unmatched peer's "no eligible mentor: <rule>" counts rules
 with the other peers as mentor; alternatives list partners (in ``Alternative.mentor_id``).
 """
@@ -21,16 +22,16 @@ from services.matching.engine.arcscore import breakdown_micro
 from services.matching.engine.candidates import Rules
 from services.matching.engine.encode import distinct, encode
 from services.matching.engine.model import Problem, Role, Solution, Unmatched
-from services.matching.engine.output import build_solution
+from services.matching.engine.output import build_solution, empty_solution
 
 
-def solve_peers(problem: Problem, *, alternatives: int = 3) -> Solution:
-    """The optimal peer matching for ``problem`` (``rules.mode`` is peer)."""
+def solve_peers(problem: Problem, *, alternatives: int = 3, work_limit: float | None = None) -> Solution:
+    """The optimal peer matching for ``problem`` (``rules.mode`` is peer); ``work_limit`` as in ``engine.cpsat``."""
     rules = problem.rules
     pool = sorted((p for p in problem.participants if p.role is Role.PEER), key=lambda p: p.id)
     if len(pool) < 2:
         unmatched = tuple(Unmatched.model_construct(mentee_id=p.id, reason=reasons.NO_PEERS) for p in pool)
-        return Solution.model_construct(pairs=(), unmatched=unmatched, objective=0.0, alternatives={})
+        return empty_solution(unmatched)
     (side,) = encode(pool)
     hard = Rules(side, side, rules.hard)
     n = len(pool)
@@ -56,7 +57,7 @@ def solve_peers(problem: Problem, *, alternatives: int = 3) -> Solution:
     order = np.lexsort((mi, -score, hi, lo))
     first = order[np.r_[True, (lo[order][1:] != lo[order][:-1]) | (hi[order][1:] != hi[order][:-1])]] if len(order) else order
     mi, ei, micro, score, virtual = mi[first], ei[first], micro.take(first, axis=0), score[first], virtual[first]
-    chosen = cpsat.assign_peers(mi, ei, score, matched_first=rules.maximize_matched_first)
+    chosen, proven = cpsat.assign_peers(mi, ei, score, matched_first=rules.maximize_matched_first, work_limit=work_limit)
     taken = np.zeros(n, dtype=np.bool_)
     taken[mi[chosen]] = taken[ei[chosen]] = True
     lost = np.flatnonzero(~taken)
@@ -65,4 +66,4 @@ def solve_peers(problem: Problem, *, alternatives: int = 3) -> Solution:
         lost, who, other, both_score, ~taken, lambda idx: hard.rule_counts(idx, allow_other_district=fallback), group_mode=False
     )
     nexts = reasons.next_best(who, other, both_score, both_chosen, alternatives)
-    return build_solution(side, side, mi, ei, micro, virtual, chosen, lost, why, nexts)
+    return build_solution(side, side, mi, ei, micro, virtual, chosen, lost, why, nexts, proven_optimal=proven)

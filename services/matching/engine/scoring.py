@@ -10,7 +10,8 @@ from datetime import time
 
 from services.matching.engine.model import HardRules, Profile, Slot, Weights
 
-#: The hard rules in the order they are checked; ``ineligibility`` returns the first one a pair breaks.
+#: The hard rules in the order they are checked; ``ineligibility`` returns the first one a pair breaks, ``violations``
+#: all of them.
 RULES: tuple[str, ...] = (
     "excluded",
     "same_district",
@@ -61,6 +62,24 @@ def ineligibility(mentor: Profile, mentee: Profile, hard: HardRules, *, allow_ot
     if mentor.capacity == 0:
         return "capacity_zero"
     return None
+
+
+def violations(mentor: Profile, mentee: Profile, hard: HardRules, *, allow_other_district: bool = False) -> tuple[str, ...]:
+    """Every hard rule the pair breaks, in ``RULES`` order, exactly as ``ineligibility`` defines each; () if eligible.
+
+    (``ineligibility`` stays a chain of early returns: it is the hot path of ``--scores`` and the reference solver.)
+    """
+    broken = (
+        mentee.id in mentor.exclusions or mentor.id in mentee.exclusions,
+        hard.same_district and not allow_other_district and mentor.district != mentee.district,
+        hard.subject_match and not mentor.subjects & mentee.subjects,
+        hard.grade_band_overlap and not mentor.grade_bands & mentee.grade_bands,
+        hard.trained_only and not mentor.trained,
+        bool(hard.min_experience_gap) and mentor.years_experience - mentee.years_experience < hard.min_experience_gap,
+        hard.shared_language and not mentor.languages & mentee.languages,
+        mentor.capacity == 0,
+    )
+    return tuple(rule for rule, hit in zip(RULES, broken, strict=True) if hit)
 
 
 def breakdown(mentor: Profile, mentee: Profile, weights: Weights) -> dict[str, float]:

@@ -13,8 +13,15 @@ otherwise the highest total score, then the most matched (a score-0 pair is stil
 negative-score pairs never are). Capacity is ``Profile.capacity``; in group mode ``min(capacity, group_max)``, and
 a mentor gets either no mentee or at least ``group_min`` (a mentor with a capacity below ``group_min`` gets none).
 Group minimums (``engine.groups``): exact when the min-cost flow leaves no group too small or CP-SAT proves the
-optimum within its time limit; past the limit (large instances with far more places than mentees) the answer is the
+optimum within its work limit; past the limit (large instances with far more places than mentees) the answer is the
 best found — feasible, never worse than a flow-based repair, but not proven optimal.
+
+``Solution.proven_optimal`` is False exactly when a CP-SAT stage (group minimums, peer mode) stopped at its work limit
+(or, for group problems too large for CP-SAT, was skipped) without an optimality proof; one-to-one, the min-cost flow
+and empty inputs are always proven. The limit is ``work_limit`` CP-SAT deterministic seconds for the whole solve
+(default ``cpsat.WORK_LIMIT``; one worker, fixed seed), so where it stops does not depend on the machine's load: the
+same input gives the same answer. ``Solution.pairs_considered`` is the number of eligible (mentor, mentee) pairs
+scored, virtual ones included (peer mode: eligible peer pairs, each unordered pair once).
 
 Output, deterministic for the same participants in any order (everything is indexed in id order, ties are settled by
 that order): pairs sorted by (mentor id, mentee id); every unmatched mentee sorted by id with a reason
@@ -35,15 +42,20 @@ from services.matching.engine.arcscore import breakdown_micro
 from services.matching.engine.candidates import Rules
 from services.matching.engine.encode import encode, order_by
 from services.matching.engine.model import Mode, Problem, Profile, Role, Solution, Unmatched
-from services.matching.engine.output import build_solution
+from services.matching.engine.output import build_solution, empty_solution
 
 
-def solve(problem: Problem, *, alternatives: int = 3) -> Solution:
-    """The optimal assignment for ``problem`` (see the module docstring for the exact semantics)."""
+def solve(problem: Problem, *, alternatives: int = 3, work_limit: float | None = None) -> Solution:
+    """The optimal assignment for ``problem`` (see the module docstring for the exact semantics).
+
+    ``work_limit``: CP-SAT's deterministic work limit in seconds (default ``cpsat.WORK_LIMIT``); must be above 0.
+    """
+    if work_limit is not None and not work_limit > 0:
+        raise ValueError(f"work_limit must be above 0, got {work_limit}")
     with _gc_paused():
         if problem.rules.mode is Mode.PEER:
-            return peer.solve_peers(problem, alternatives=alternatives)
-        return _solve_bipartite(problem, alternatives)
+            return peer.solve_peers(problem, alternatives=alternatives, work_limit=work_limit)
+        return _solve_bipartite(problem, alternatives, work_limit)
 
 
 @contextmanager
@@ -59,13 +71,13 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _solve_bipartite(problem: Problem, alternatives: int) -> Solution:
+def _solve_bipartite(problem: Problem, alternatives: int, work_limit: float | None) -> Solution:
     rules = problem.rules
     mentors = _sorted(problem.participants, Role.MENTOR)
     mentees = _sorted(problem.participants, Role.MENTEE)
     if not mentors or not mentees:
         unmatched = tuple(Unmatched.model_construct(mentee_id=p.id, reason=reasons.NO_MENTORS) for p in mentees)
-        return Solution.model_construct(pairs=(), unmatched=unmatched, objective=0.0, alternatives={})
+        return empty_solution(unmatched)
     side_m, side_e = encode(mentors, mentees)
     hard = Rules(side_m, side_e, rules.hard)
     mi, ei = hard.eligible()
@@ -83,12 +95,15 @@ def _solve_bipartite(problem: Problem, alternatives: int) -> Solution:
     order = order_by(ei, -score, mi)
     mi, ei, virtual, micro, score = mi[order], ei[order], virtual[order], micro.take(order, axis=0), score[order]
     capacity = side_m.capacity.copy()
-    group = rules.mode is Mode.GROUP
+    group, first = rules.mode is Mode.GROUP, rules.maximize_matched_first
+    proven = True  # the min-cost flow is always exact
     if group:
         capacity = np.minimum(capacity, rules.group_max)
-        chosen = groups.assign(mi, ei, score, capacity, rules.group_min, len(mentees), matched_first=rules.maximize_matched_first)
+        chosen, proven = groups.assign(
+            mi, ei, score, capacity, rules.group_min, len(mentees), matched_first=first, work_limit=work_limit
+        )
     else:
-        chosen = flow.assign(mi, ei, score, capacity, len(mentees), matched_first=rules.maximize_matched_first)
+        chosen = flow.assign(mi, ei, score, capacity, len(mentees), matched_first=first)
     room = np.bincount(mi[chosen], minlength=len(mentors)) < capacity
     matched = np.zeros(len(mentees), dtype=np.bool_)
     matched[ei[chosen]] = True
@@ -96,9 +111,8 @@ def _solve_bipartite(problem: Problem, alternatives: int) -> Solution:
     why = reasons.unmatched_reasons(
         lost, ei, mi, score, room, lambda idx: hard.rule_counts(idx, allow_other_district=fallback), group_mode=group
     )
-    return build_solution(
-        side_m, side_e, mi, ei, micro, virtual, chosen, lost, why, reasons.next_best(ei, mi, score, chosen, alternatives)
-    )
+    nexts = reasons.next_best(ei, mi, score, chosen, alternatives)
+    return build_solution(side_m, side_e, mi, ei, micro, virtual, chosen, lost, why, nexts, proven_optimal=proven)
 
 
 def _sorted(participants: tuple[Profile, ...], role: Role) -> list[Profile]:

@@ -116,6 +116,7 @@ def test_scores_agree_with_the_rules_and_the_solver_on_a_synthetic_state(tmp_pat
     solution, rows = solve_with_scores(tmp_path, problem.model_dump_json())
 
     assert {(r["mentor_id"], r["mentee_id"]): (r["breakdown"], r["virtual"]) for r in rows} == brute_force(problem)
+    assert (solution.pairs_considered, solution.proven_optimal) == (len(rows), True)
     by_pair = {(r["mentor_id"], r["mentee_id"]): r for r in rows}
     for pair in solution.pairs:
         row = by_pair[(pair.mentor_id, pair.mentee_id)]
@@ -129,7 +130,7 @@ def test_peer_scores_list_each_pair_once_in_the_orientation_the_solver_uses(tmp_
     solution, rows = solve_with_scores(tmp_path, problem.model_dump_json())
 
     keys = [tuple(sorted((r["mentor_id"], r["mentee_id"]))) for r in rows]
-    assert keys == sorted(set(keys))
+    assert keys == sorted(set(keys)) and len(keys) == solution.pairs_considered
     assert {frozenset(k): r["virtual"] for k, r in zip(keys, rows, strict=True)} == brute_force_peers(problem)
     assert {r["virtual"] for r in rows} == {True, False}
     by_id: dict[str, Profile] = {p.id: p for p in peers}
@@ -266,3 +267,19 @@ def test_help_describes_the_format():
     text = run("--help").stdout
     for word in ("participants", "grade_bands", "virtual_fallback", "group_min", "unmatched", "--scores", "exit code 2"):
         assert word in text
+    for word in ("proven_optimal", "pairs_considered", "--work-limit"):
+        assert word in text
+
+
+def test_a_work_limit_too_small_to_prove_the_optimum_is_reported_and_must_be_positive(tmp_path):
+    people = synthetic.generate(14, 10, districts=2, seed=9).participants
+    peers = tuple(p.model_copy(update={"role": Role.PEER}) for p in people)
+    problem = Problem(participants=peers, rules=Rules(mode=Mode.PEER, hard=HardRules(min_experience_gap=0, trained_only=False)))
+    (tmp_path / "p.json").write_text(problem.model_dump_json())
+    cut = run("solve", "-i", tmp_path / "p.json", "-o", tmp_path / "r.json", "--work-limit", "1e-9")
+    assert cut.exit_code == 0, cut.output
+    assert "(work limit reached: best found, not proven optimal)" in cut.stderr
+    assert Solution.model_validate_json((tmp_path / "r.json").read_text()) == solve(problem, work_limit=1e-9)
+    assert not solve(problem, work_limit=1e-9).proven_optimal and solve(problem).proven_optimal
+    zero = run("solve", "-i", tmp_path / "p.json", "-o", tmp_path / "z.json", "--work-limit", "0")
+    assert zero.exit_code == 2 and "must be above 0" in zero.stderr and not (tmp_path / "z.json").exists()

@@ -54,6 +54,8 @@ def check_bipartite(problem: Problem, solution: Solution) -> None:
     for u in solution.unmatched:
         assert u.reason == expected_reason(problem, u.mentee_id, loads, cap, arcs)
     assert Solution.model_validate(solution.model_dump()) == solution  # the unvalidated construction is faithful
+    assert solution.pairs_considered == len(arcs)
+    assert solution.proven_optimal  # small instances: the flow, or CP-SAT well within its work limit
     for e, alts in solution.alternatives.items():
         others = sorted((-arcs[(m, x)][0], m) for (m, x) in arcs if x == e and m != matched[e])
         assert [(a.mentor_id, micro(a.score)) for a in alts] == [(m, -s) for s, m in others[:3]]
@@ -121,6 +123,9 @@ def test_peer_mode_is_an_optimal_matching_within_the_pool(problem: Problem):
     total = sum(micro(p.score) for p in solution.pairs)
     assert objective_key(len(solution.pairs), total, problem.rules.maximize_matched_first) == best_peer(problem)
     assert sorted(u.mentee_id for u in solution.unmatched) == sorted(set(by_id) - seen)
+    assert solution.pairs_considered == len(edges)
+    assert solution.proven_optimal
+    assert Solution.model_validate(solution.model_dump()) == solution
     for u in solution.unmatched:
         partners = [k for k in edges if u.mentee_id in k]
         if u.reason.startswith("no eligible"):

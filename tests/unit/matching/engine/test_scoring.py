@@ -3,10 +3,11 @@
 from datetime import time
 
 import pytest
+from hypothesis import given, settings
 
-from services.matching.engine.model import HardRules, Slot, Weights
-from services.matching.engine.scoring import CRITERIA, RULES, breakdown, ineligibility, score
-from tests.unit.matching.engine.brute import person
+from services.matching.engine.model import HardRules, Problem, Profile, Slot, Weights
+from services.matching.engine.scoring import CRITERIA, RULES, breakdown, ineligibility, score, violations
+from tests.unit.matching.engine.brute import bipartite_problems, person, split
 
 HARD = HardRules()
 ONLY = Weights(shared_interests=0, support_style=0, availability_overlap=0, same_school=0, experience_gap=0)
@@ -48,6 +49,45 @@ def test_the_first_broken_rule_is_reported():
     m = person("m", "mentor", district="d2", trained=False, capacity=0, exclusions=frozenset({"e"}))
     assert ineligibility(m, person("e"), HARD) == "excluded"
     assert ineligibility(m.model_copy(update={"exclusions": frozenset()}), person("e"), HARD) == "same_district"
+
+
+def test_violations_lists_every_broken_rule_in_order_and_starts_with_the_first():
+    m = person("m", "mentor", district="d2", subjects=frozenset({"art"}), grade_bands=frozenset({"K-2"}), trained=False,
+               years_experience=2, languages=frozenset({"es"}), capacity=0, exclusions=frozenset({"e"}))  # fmt: skip
+    hard = HARD.model_copy(update={"shared_language": True})
+    assert violations(m, person("e"), hard) == RULES
+    assert violations(m, person("e"), hard, allow_other_district=True) == tuple(r for r in RULES if r != "same_district")
+    fixed = m.model_copy(update={"exclusions": frozenset(), "trained": True, "capacity": 1})
+    assert violations(fixed, person("e"), HARD) == ("same_district", "subject_match", "grade_band_overlap", "min_experience_gap")
+    assert violations(fixed, person("e"), HARD)[0] == ineligibility(fixed, person("e"), HARD)
+    assert violations(person("m", "mentor"), person("e"), hard) == ()
+
+
+SWITCHES = ("same_district", "subject_match", "grade_band_overlap", "trained_only", "shared_language")
+
+
+def isolated(rule: str, mentor: Profile, mentee: Profile, hard: HardRules) -> tuple[Profile, Profile, HardRules]:
+    """The pair with every hard rule but ``rule`` neutralised (switched off, exclusions cleared, capacity made 1+)."""
+    flags = {name: getattr(hard, name) and name == rule for name in SWITCHES}
+    gap = hard.min_experience_gap if rule == "min_experience_gap" else 0
+    if rule != "excluded":
+        mentor, mentee = (p.model_copy(update={"exclusions": frozenset()}) for p in (mentor, mentee))
+    if rule != "capacity_zero":
+        mentor = mentor.model_copy(update={"capacity": max(1, mentor.capacity)})
+    return mentor, mentee, HardRules(**flags, min_experience_gap=gap)
+
+
+@settings(derandomize=True, max_examples=100, deadline=None)
+@given(bipartite_problems(max_mentors=2, max_mentees=2))
+def test_violations_are_each_rule_of_ineligibility_checked_on_its_own(problem: Problem):
+    mentors, mentees = split(problem)
+    for m, e, allow in ((m, e, allow) for m in mentors for e in mentees for allow in (False, True)):
+        got = violations(m, e, problem.rules.hard, allow_other_district=allow)
+        assert got == tuple(r for r in RULES if r in got)
+        assert got[:1] == tuple(r for r in [ineligibility(m, e, problem.rules.hard, allow_other_district=allow)] if r)
+        for rule in RULES:
+            alone = isolated(rule, m, e, problem.rules.hard)
+            assert (rule in got) == (ineligibility(*alone, allow_other_district=allow) == rule)
 
 
 def test_switched_off_rules_are_not_checked():

@@ -1,7 +1,12 @@
 """``solve``: the documented behaviours, one example each."""
 
-from services.matching.engine import reasons
+from unittest.mock import patch
+
+import pytest
+
+from services.matching.engine import cpsat, reasons
 from services.matching.engine.model import HardRules, Mode, Problem, Profile, Rules, Weights
+from services.matching.engine.scoring import ineligibility
 from services.matching.engine.solver import solve
 from tests.unit.matching.engine.brute import person
 
@@ -127,3 +132,53 @@ def test_the_same_input_in_any_order_gives_the_same_solution():
     ]
     problem = Problem(participants=tuple(people), rules=Rules())
     assert solve(problem) == solve(problem.model_copy(update={"participants": tuple(reversed(people))}))
+
+
+def group_min_problem() -> Problem:
+    """The flow alone leaves two groups of one: only CP-SAT finds the optimum (both mentees with m2)."""
+    school = Weights(shared_interests=0, support_style=0, availability_overlap=0, same_school=1, experience_gap=0)
+    people = (mentor("m1", capacity=2), mentor("m2", capacity=2, school="s2", subjects=frozenset({"math", "art"})),
+              person("e0"), person("e1", school="s2", subjects=frozenset({"art"})))  # fmt: skip
+    return Problem(participants=people, rules=Rules(mode=Mode.GROUP, weights=school, group_min=2))
+
+
+def peer_pool(n: int) -> Problem:
+    peers = [person(f"p{i:02d}", "peer", years_experience=(i * 7) % 13, trained=i % 2 == 0, school=f"s{i % 3}") for i in range(n)]
+    return Problem(participants=tuple(peers), rules=Rules(mode=Mode.PEER, hard=HardRules(min_experience_gap=1)))
+
+
+def test_solutions_say_how_many_pairs_were_scored_and_that_they_are_proven_optimal():
+    one = solve(Problem(participants=(mentor("m1"), mentor("m2", district="d2"), person("e1"), person("e2", district="d3"))))
+    assert (one.proven_optimal, one.pairs_considered) == (True, 3)  # e1-m1 local; e2 has no local mentor: both virtual
+    group = solve(group_min_problem())
+    assert (group.proven_optimal, group.pairs_considered, group.objective) == (True, 3, 1.0)
+    peers = solve(peer_pool(20))
+    assert peers.proven_optimal and peers.pairs_considered == 78 and len(peers.pairs) == 8
+    for empty in (Problem(participants=(person("e1"),)), Problem(participants=(), rules=Rules(mode=Mode.PEER))):
+        assert (solve(empty).proven_optimal, solve(empty).pairs_considered) == (True, 0)
+
+
+def test_past_the_work_limit_the_answer_is_feasible_but_not_proven_optimal():
+    stopped = solve(group_min_problem(), work_limit=1e-9)
+    assert not stopped.proven_optimal and stopped.pairs_considered == 3
+    assert not stopped.pairs  # the flow's repair (both groups too small, so closed): feasible, not optimal
+    assert {u.mentee_id for u in stopped.unmatched} == {"e0", "e1"}
+    pool = peer_pool(20)
+    best, cut = solve(pool), solve(pool, work_limit=1e-9)
+    assert not cut.proven_optimal and cut.pairs_considered == best.pairs_considered
+    assert (len(cut.pairs), cut.objective) < (len(best.pairs), best.objective)  # the greedy start, kept as it is
+    seen = [x for p in cut.pairs for x in (p.mentor_id, p.mentee_id)]
+    assert len(seen) == len(set(seen))
+    best_pairs = {frozenset((p.mentor_id, p.mentee_id)) for p in best.pairs}
+    eligible = {frozenset((a.id, b.id)) for a in pool.participants for b in pool.participants
+                if a.id < b.id and any(ineligibility(x, y, pool.rules.hard) is None for x, y in ((a, b), (b, a)))}  # fmt: skip
+    assert {frozenset((p.mentor_id, p.mentee_id)) for p in cut.pairs} <= eligible and best_pairs <= eligible
+    assert solve(pool, work_limit=1e-9) == cut  # a work limit, not a clock: the same stop every time
+
+
+def test_the_default_work_limit_is_a_module_constant_and_must_be_positive():
+    with patch.object(cpsat, "WORK_LIMIT", 1e-9):
+        assert not solve(peer_pool(20)).proven_optimal
+    assert solve(peer_pool(20)).proven_optimal
+    with pytest.raises(ValueError, match="work_limit must be above 0"):
+        solve(peer_pool(4), work_limit=0)
