@@ -18,6 +18,9 @@ PROGRAM_NAME = "Demo district: first-year teacher induction"
 SCHOOLS = ("Lincoln Middle", "Adams High", "Baker Elementary")
 SUBJECTS = (("math",), ("english",), ("science",), ("history",), ("math", "science"), ("art",), ("spanish",))
 BANDS = (("K-2",), ("3-5",), ("6-8",), ("9-12",), ("6-8", "9-12"))
+FOCUS = (("classroom management",), ("assessment", "ell"), ("family engagement",), ("differentiation", "assessment"))
+STYLES = ("collaborative", "directive", "facilitative")
+SLOTS = ("tue 15:30-16:30;thu 15:30-16:30", "mon 15:00-16:00", "wed 14:30-15:30;tue 15:30-16:00")
 FIRST = ("Ana", "Ben", "Cleo", "Dev", "Eve", "Finn", "Gia", "Hugo", "Ines", "Jon", "Kai", "Lea", "Mo", "Nia")
 LAST = ("Garcia", "Smith", "Nguyen", "Okafor", "Dubois", "Kim", "Rossi", "Haddad")
 
@@ -26,9 +29,11 @@ def roster_csv(mentors: int = 16, mentees: int = 24) -> str:
     """A deterministic roster; e-mail addresses use the reserved example.org domain."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["external_id", "name", "email", "role", "school", "subjects", "grade_bands", "years_experience", "language"])
+    header = ["external_id", "name", "email", "role", "school", "subjects", "grade_bands", "years_experience", "language"]
+    writer.writerow([*header, "trained", "capacity", "expertise", "support_style", "availability"])
     for i in range(mentors + mentees):
         role = "mentor" if i < mentors else "mentee"
+        mentor = role == "mentor"
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 3) % len(LAST)]}"
         writer.writerow(
             [
@@ -41,6 +46,11 @@ def roster_csv(mentors: int = 16, mentees: int = 24) -> str:
                 ";".join(BANDS[(i // 2) % len(BANDS)]),
                 10 + i % 15 if role == "mentor" else i % 2,
                 ("en", "es", "fr")[i % 3],
+                ("no" if i % 8 == 7 else "yes") if mentor else "",  # a few mentors have not done the training yet
+                1 + i % 2 if mentor else "",
+                ";".join(FOCUS[i % len(FOCUS)]),
+                STYLES[i % len(STYLES)],
+                SLOTS[i % len(SLOTS)],
             ]
         )
     return out.getvalue()
@@ -83,7 +93,7 @@ def load(urls: dict[str, str], signing_key: Path, say: Any = print) -> dict[str,
             imported = _ok(http.post(f"{urls['matching']}/programs/{program['id']}/roster", content=roster, headers=csv_headers))
             _ok(http.post(f"{urls['notification']}/districts/{DISTRICT}/contacts", content=roster, headers=csv_headers))
             say(f"enrolled {imported['accepted']} teachers in program {program['id']}")
-            run = _ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs"))
+            run = _ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs?wait=30"))
             say(f"match run proposed {len(run['proposals'])} pairs; {len(run['unmatched'])} mentees unmatched")
             for proposal in run["proposals"]:
                 _ok(http.post(f"{urls['matching']}/proposals/{proposal['id']}/approve"))

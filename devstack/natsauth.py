@@ -54,12 +54,12 @@ class Grant:
 @functools.cache
 def service_grant(name: str) -> Grant:
     """The permissions of service ``name``, read from the runtime its ``create_app`` builds (no I/O)."""
-    from shared.contracts.catalogue import EVENTS
+    from shared.contracts.catalogue import EVENTS, JOBS
     from shared.contracts.subjects import deadletter_subject
     from shared.messaging.broker import ALL_STREAMS
 
     runtime = importlib.import_module(f"services.{name}.app").create_app().state.runtime
-    kinds = {model.kind.type: model.kind for model in EVENTS}
+    kinds = {model.kind.type: model.kind for model in (*EVENTS, *JOBS)}
     publish = [kinds[event_type].any_district for event_type in sorted(runtime.publishers)]
     # (stream, durable, filter subject) of each pull subscription, as FastStream will create it
     consumers = sorted(

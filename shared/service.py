@@ -5,6 +5,7 @@ Nothing here connects at import time or at construction; ``start`` does, from th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -53,6 +54,8 @@ class ServiceRuntime:
         self._advisories = AdvisoryDeadLetterer(self.deadletterer, self.subscriptions.durables)
         self._verifier: TokenVerifier | None = None
         self._startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes, self.audit.ensure_indexes]
+        self._periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     def provide(self, key: str, value: Any) -> None:
         """Make ``value`` available to handlers as ``Context(key)``."""
@@ -61,6 +64,22 @@ class ServiceRuntime:
     def on_startup(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Run ``hook`` (e.g. index creation) before the broker starts consuming."""
         self._startup.append(hook)
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` every ``seconds`` while the service runs (first run one period after start).
+
+        Every replica runs it: ``job`` must be safe to run concurrently (conditional updates, derived ids).
+        A failing run is logged and the next one still happens.
+        """
+        self._periodic.append((seconds, job))
+
+    async def _repeat(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except Exception:
+                log.exception("periodic job %s failed", getattr(job, "__qualname__", job))
 
     @property
     def verifier(self) -> TokenVerifier:
@@ -85,9 +104,13 @@ class ServiceRuntime:
         await self.broker.start()
         await self._advisories.start(self.broker)
         self.outbox.start_relay(self.settings.outbox_relay_seconds)
+        self._tasks = [asyncio.create_task(self._repeat(seconds, job)) for seconds, job in self._periodic]
         log.info("%s service started", self.name)
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.outbox.stop_relay()
         await self._advisories.stop()
         await self.broker.stop()

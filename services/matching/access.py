@@ -62,6 +62,11 @@ async def program_to_write(program_id: str, caller: Caller, matching: Service) -
     return _reachable(caller, await matching.repo.program(program_id), f"program {program_id}")
 
 
+async def run_to_read(run_id: str, caller: Caller, matching: Service) -> Document:
+    require_role(caller, *READERS)
+    return _reachable(caller, await matching.repo.run(run_id), f"match run {run_id}")
+
+
 async def proposal_to_write(proposal_id: str, caller: Caller, matching: Service) -> Document:
     require_role(caller, *WRITERS)
     return _reachable(caller, await matching.repo.proposal(proposal_id), f"proposal {proposal_id}")
@@ -83,8 +88,38 @@ async def relationship_to_read(relationship_id: str, caller: Caller, matching: S
     return _reachable(caller, relationship, f"relationship {relationship_id}")
 
 
+async def my_program(program_id: str, caller: Caller, matching: Service) -> Document:
+    """A program the calling teacher takes part in (their participant record is ``program["me"]``); else 404."""
+    require_role(caller, *TEACHERS)
+    program = await matching.repo.program(program_id)
+    me = None if program is None else await matching.repo.participant(program_id, caller.subject)
+    if program is None or me is None or program["district"] != caller.district:
+        raise not_found(f"program {program_id}")
+    return {**program, "me": me}
+
+
+def _my_request(side: str) -> Any:
+    async def dependency(proposal_id: str, caller: Caller, matching: Service) -> Document:
+        require_role(caller, *TEACHERS)
+        proposal = await matching.repo.proposal(proposal_id)
+        if (
+            proposal is None
+            or proposal.get("origin") != "request"
+            or proposal["district"] != caller.district
+            or proposal[side] != caller.subject
+        ):
+            raise not_found(f"request {proposal_id}")
+        return proposal
+
+    return dependency
+
+
 ProgramToRead = Annotated[Document, Depends(program_to_read)]
 ProgramToWrite = Annotated[Document, Depends(program_to_write)]
+RunToRead = Annotated[Document, Depends(run_to_read)]
 ProposalToWrite = Annotated[Document, Depends(proposal_to_write)]
 RelationshipToWrite = Annotated[Document, Depends(relationship_to_write)]
 RelationshipToRead = Annotated[Document, Depends(relationship_to_read)]
+MyProgram = Annotated[Document, Depends(my_program)]
+RequestToMe = Annotated[Document, Depends(_my_request("mentor_id"))]
+RequestOfMine = Annotated[Document, Depends(_my_request("mentee_id"))]

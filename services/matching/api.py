@@ -14,8 +14,20 @@ from pydantic import BaseModel, Field
 from shared.auth.http import Caller
 from shared.auth.principal import require_manages, require_reads, require_role
 from shared.contracts.envelope import DistrictId
-from shared.contracts.matching import EndReason, ProgramModel
-from shared.roster_upload import CSV_BODY, UPLOAD_ERRORS, ImportReport, import_report, read_roster
+from shared.contracts.matching import EndReason, ProgramModel, Role
+from shared.roster import ParsedRoster
+from shared.roster_upload import (
+    CSV_BODY,
+    ONEROSTER_BODY,
+    ONEROSTER_ERRORS,
+    UPLOAD_ERRORS,
+    ImportReport,
+    OneRosterReport,
+    import_report,
+    oneroster_report,
+    read_oneroster,
+    read_roster,
+)
 from shared.storage.mongo import Document
 
 from .access import (
@@ -34,13 +46,17 @@ from .access import (
     RelationshipToWrite,
     Service,
 )
+from .engine.model import Rules
 from .export import CSV_RESPONSE, participants_csv
+from .policy import PolicyError, ProgramPolicy, ProgramSettings, fit_roster
 from .workflow import ConflictError, NotFoundError
 
 router = APIRouter(responses=UNAUTHENTICATED)
 
 
-class NewProgram(BaseModel):
+class NewProgram(ProgramPolicy):
+    """A program; ``rules`` and ``settings`` may be left out (the defaults) and changed later."""
+
     district: DistrictId
     name: str = Field(min_length=1, max_length=200)
     model: ProgramModel = ProgramModel.ONE_TO_ONE
@@ -57,6 +73,8 @@ def _public(doc: Document) -> dict[str, Any]:
 def _errors_to_http(exc: Exception) -> HTTPException:
     if isinstance(exc, NotFoundError):
         return HTTPException(404, str(exc))
+    if isinstance(exc, PolicyError):  # shaped like FastAPI's own 422, so the OpenAPI document holds
+        return HTTPException(422, [{"loc": ["body", *exc.loc, exc.field], "msg": exc.message, "type": "value_error"}])
     return HTTPException(409, str(exc))
 
 
@@ -69,7 +87,11 @@ def _errors_to_http(exc: Exception) -> HTTPException:
 )
 async def create_program(body: NewProgram, caller: Caller, matching: Service, audit: Audit) -> dict[str, Any]:
     require_manages(caller, body.district)
-    program = await matching.create_program(body.district, body.name, body.model)
+    try:
+        program = await matching.create_program(body.district, body.name, body.model, body)
+    except PolicyError as exc:
+        exc.loc = ("rules",)
+        raise _errors_to_http(exc) from exc
     await audit.record(caller, "program.created", program["_id"], body.district, {"model": body.model.value})
     return _public(program)
 
@@ -85,6 +107,40 @@ async def get_program(program: ProgramToRead) -> dict[str, Any]:
     return _public(program)
 
 
+@router.put(
+    "/programs/{program_id}/rules",
+    tags=["programs"],
+    summary="Replace the program's matching rules (hard rules, weights, group sizes); used from the next run",
+    responses={**GUARDED_RECORD, **UNREADABLE_JSON},
+)
+async def set_rules(
+    program: ProgramToWrite, body: Annotated[Rules, Body()], caller: Caller, matching: Service, audit: Audit
+) -> dict[str, Any]:
+    try:
+        updated = await matching.set_rules(program, body)
+    except (NotFoundError, PolicyError) as exc:
+        raise _errors_to_http(exc) from exc
+    await audit.record(caller, "program.rules_set", program["_id"], program["district"], {"rules": updated["rules"]})
+    return _public(updated)
+
+
+@router.put(
+    "/programs/{program_id}/settings",
+    tags=["programs"],
+    summary="Replace the program's workflow settings (selection mode, late enrolees, rematch, induction days)",
+    responses={**GUARDED_RECORD, **UNREADABLE_JSON},
+)
+async def set_settings(
+    program: ProgramToWrite, body: Annotated[ProgramSettings, Body()], caller: Caller, matching: Service, audit: Audit
+) -> dict[str, Any]:
+    try:
+        updated = await matching.set_settings(program, body)
+    except NotFoundError as exc:
+        raise _errors_to_http(exc) from exc
+    await audit.record(caller, "program.settings_set", program["_id"], program["district"], {"settings": updated["settings"]})
+    return _public(updated)
+
+
 @router.post(
     "/programs/{program_id}/roster",
     tags=["programs"],
@@ -95,15 +151,41 @@ async def get_program(program: ProgramToRead) -> dict[str, Any]:
 async def import_roster(
     program: ProgramToWrite, request: Request, caller: Caller, matching: Service, audit: Audit
 ) -> ImportReport:
-    roster = await read_roster(request)
+    roster = fit_roster(ProgramModel(program["model"]), await read_roster(request))
+    new_ids = await _import(program, roster, caller, matching, audit)
+    return import_report(roster, new_ids)
+
+
+@router.post(
+    "/programs/{program_id}/oneroster",
+    tags=["programs"],
+    summary="Import a OneRoster 1.2 CSV export (application/zip): its teachers' rostering fields (school, grades); "
+    "the profile columns may come as metadata.mentoring.* columns or later from the roster CSV",
+    openapi_extra=ONEROSTER_BODY,
+    responses={**ONEROSTER_ERRORS, **GUARDED_RECORD},
+)
+async def import_oneroster(
+    program: ProgramToWrite,
+    request: Request,
+    caller: Caller,
+    matching: Service,
+    audit: Audit,
+    role: Annotated[Role | None, Query(description="program role of teachers whose metadata.mentoring.role is empty")] = None,
+) -> OneRosterReport:
+    roster = fit_roster(ProgramModel(program["model"]), await read_oneroster(request, role))
+    return oneroster_report(roster, await _import(program, roster, caller, matching, audit))
+
+
+async def _import(program: Document, roster: ParsedRoster, caller: Caller, matching: Service, audit: Audit) -> int:
     try:
         new_ids = await matching.import_roster(program["_id"], roster)
     except NotFoundError as exc:
         raise _errors_to_http(exc) from exc
-    report = import_report(roster, len(new_ids))
-    counts = {"accepted": report.accepted, "new": report.new, "rejected_rows": len(roster.errors)}
+    counts = {"accepted": len(roster.rows), "new": len(new_ids), "rejected_rows": len(roster.errors), "skipped": roster.skipped}
+    if not roster.skipped:
+        counts.pop("skipped")
     await audit.record(caller, "roster.imported", program["_id"], program["district"], counts)
-    return report
+    return len(new_ids)
 
 
 @router.get("/programs/{program_id}/participants", tags=["programs"], responses=GUARDED_RECORD)
@@ -129,22 +211,11 @@ async def export_participants(program: ProgramToRead, caller: Caller, matching: 
     )
 
 
-@router.post("/programs/{program_id}/match-runs", status_code=201, tags=["matching"], responses=GUARDED_RECORD)
-async def run_matching(program: ProgramToWrite, caller: Caller, matching: Service, audit: Audit) -> dict[str, Any]:
-    try:
-        run, proposals = await matching.run(program["_id"])
-    except NotFoundError as exc:
-        raise _errors_to_http(exc) from exc
-    detail = {"run_id": run["_id"], "proposals": len(proposals), "unmatched": len(run["unmatched"])}
-    await audit.record(caller, "match.run", program["_id"], program["district"], detail)
-    return {**_public(run), "proposals": [_public(p) for p in proposals]}
-
-
 @router.get("/programs/{program_id}/proposals", tags=["matching"], responses=GUARDED_RECORD)
 async def proposals(
     program: ProgramToRead,
     matching: Service,
-    status: Annotated[str | None, Query(pattern="^(draft|approved|rejected|superseded)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(draft|requested|approved|rejected|declined|withdrawn|superseded)$")] = None,
 ) -> list[dict[str, Any]]:
     return [_public(p) for p in await matching.repo.proposals_of(program["_id"], program["district"], status)]
 

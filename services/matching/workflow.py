@@ -1,18 +1,19 @@
-"""Matching's use cases: what the HTTP API asks for, with the events each one emits."""
+"""Matching's use cases: programs and their policy, roster import, decisions on proposals, relationships.
+
+Match runs are in ``runs``, coordinator edits and the self-directed mode in ``choices``, the induction timer in
+``induction``. Every change emits its events through the outbox with ids derived from the cause.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from shared.contracts.envelope import derived_id, make_event
 from shared.contracts.matching import (
     EndReason,
     MatchApproved,
-    MatchProposed,
     ParticipantEnrolled,
     ProgramCreated,
     ProgramModel,
@@ -21,12 +22,15 @@ from shared.contracts.matching import (
     Role,
 )
 from shared.messaging.outbox import Outbox
-from shared.roster import ParsedRoster
+from shared.roster import ParsedRoster, participant_id
 from shared.storage.mongo import Document
 
-from . import domain
+from .engine.model import Rules
 from .metrics import MatchingMetrics
+from .policy import ProgramPolicy, ProgramSettings, Selection, program_rules, program_settings, rules_for
+from .problem import Scope, mentor_capacity
 from .repository import MatchingRepository
+from .runs import Clock, MatchRuns, utc_now
 
 
 class NotFoundError(LookupError):
@@ -37,19 +41,28 @@ class ConflictError(RuntimeError):
     pass
 
 
+NO_REMATCH = (EndReason.COMPLETED, EndReason.EARLY_MENTEE_LEFT)
+
+
 @dataclass
 class Matching:
     repo: MatchingRepository
     outbox: Outbox
     metrics: MatchingMetrics
+    runs: MatchRuns
+    clock: Clock = utc_now
 
-    async def create_program(self, district: str, name: str, model: ProgramModel) -> Document:
+    # programs
+    async def create_program(self, district: str, name: str, model: ProgramModel, policy: ProgramPolicy) -> Document:
+        rules = rules_for(model, policy.rules if "rules" in policy.model_fields_set else None)
         program: Document = {
             "_id": str(uuid.uuid4()),
             "district": district,
             "name": name,
             "model": model.value,
-            "created_at": datetime.now(UTC),
+            "rules": rules.model_dump(mode="json"),
+            "settings": policy.settings.model_dump(mode="json"),
+            "created_at": self.clock(),
         }
         await self.repo.add_program(program)
         created = ProgramCreated(program_id=program["_id"], model=model)
@@ -62,26 +75,45 @@ class Matching:
             raise NotFoundError(f"program {program_id} does not exist")
         return program
 
+    async def set_rules(self, program: Document, rules: Rules) -> Document:
+        """Replace the program's matching rules (they apply from the next run)."""
+        checked = rules_for(ProgramModel(program["model"]), rules)
+        return await self._set(program, {"rules": checked.model_dump(mode="json")})
+
+    async def set_settings(self, program: Document, settings: ProgramSettings) -> Document:
+        return await self._set(program, {"settings": settings.model_dump(mode="json")})
+
+    async def _set(self, program: Document, fields: Document) -> Document:
+        updated = await self.repo.set_program_fields(program["_id"], fields)
+        if updated is None:
+            raise NotFoundError(f"program {program['_id']} does not exist")
+        return updated
+
+    # roster
     async def import_roster(self, program_id: str, roster: ParsedRoster) -> list[str]:
-        """Store valid rows (profile only: e-mail stays with notification); returns new participant ids."""
+        """Store valid rows (profile only: e-mail stays with notification); returns new participant ids.
+
+        A re-import updates the columns the file gives and keeps the others. When the program already has
+        relationships (it is running) and new mentees arrive, a run for the remaining capacity is queued.
+        """
         program = await self.program(program_id)
-        district, now = program["district"], datetime.now(UTC)
-        docs = [
-            {
+        district, now = program["district"], self.clock()
+        docs = []
+        for row in roster.rows:
+            fields = row.profile_fields()
+            if "exclusions" in fields:
+                fields["exclusions"] = [participant_id(district, str(ext)) for ext in fields["exclusions"]]  # type: ignore[attr-defined]
+            doc = {
                 "program_id": program_id,
                 "participant_id": row.participant_id(district),
                 "district": district,
                 "external_id": row.external_id,
                 "name": row.name,
                 "role": row.role.value,
-                "school": row.school,
-                "subjects": row.subjects,
-                "grade_bands": row.grade_bands,
-                "years_experience": row.years_experience,
+                **fields,
                 "enrolled_at": now,
             }
-            for row in roster.rows
-        ]
+            docs.append(doc)
         new_ids = await self.repo.upsert_participants(docs)
         roles = {d["participant_id"]: Role(d["role"]) for d in docs}
         await self.outbox.emit(
@@ -97,87 +129,33 @@ class Matching:
         )
         self.metrics.roster_rows.labels(outcome="accepted").inc(len(roster.rows))
         self.metrics.roster_rows.labels(outcome="rejected").inc(len(roster.errors))
+        settings = program_settings(program)
+        late = [pid for pid in new_ids if roles[pid] is not Role.MENTOR]
+        if late and settings.match_late_enrolees and settings.selection is Selection.COORDINATOR:
+            if await self.repo.ever_matched(program_id):
+                await self.runs.request(program, Scope.REMAINING)
         return new_ids
 
-    async def run(self, program_id: str) -> tuple[Document, list[Document]]:
-        """Solve the program's open participants and store draft proposals (earlier drafts are superseded)."""
-        program = await self.program(program_id)
-        engaged = await self.repo.engaged_ids(program_id)
-        people = [
-            p for p in await self.repo.participants_of(program_id, program["district"]) if p["participant_id"] not in engaged
-        ]
-        profiles = {r: [_profile(p) for p in people if p["role"] == r] for r in ("mentor", "mentee")}
-        started = time.perf_counter()
-        # The solver is CPU-bound: keep the event loop (and /health) responsive while it runs.
-        result = await asyncio.to_thread(domain.assign, profiles["mentor"], profiles["mentee"])
-        self.metrics.solve_seconds.observe(time.perf_counter() - started)
-        run_id, now = str(uuid.uuid4()), datetime.now(UTC)
-        proposals: list[Document] = [
-            {
-                "_id": derived_id("proposal", run_id, pair.mentee_id),
-                "program_id": program_id,
-                "district": program["district"],
-                "run_id": run_id,
-                "mentor_id": pair.mentor_id,
-                "mentee_id": pair.mentee_id,
-                "score": pair.breakdown.total,
-                "breakdown": {
-                    "shared_subjects": list(pair.breakdown.shared_subjects),
-                    "shared_grade_bands": list(pair.breakdown.shared_grade_bands),
-                },
-                "status": "draft",
-                "created_at": now,
-            }
-            for pair in result.pairs
-        ]
-        run = {
-            "_id": run_id,
-            "program_id": program_id,
-            "district": program["district"],
-            "created_at": now,
-            "objective": result.objective,
-            "unmatched": [{"mentee_id": u.mentee_id, "reason": u.reason} for u in result.unmatched],
-        }
-        await self.repo.record_run(run, proposals)
-        await self.outbox.emit(
-            [
-                make_event(
-                    MatchProposed(
-                        program_id=program_id,
-                        run_id=run_id,
-                        proposal_id=p["_id"],
-                        mentor_id=p["mentor_id"],
-                        mentee_id=p["mentee_id"],
-                        score=p["score"],
-                    ),
-                    program["district"],
-                    p["_id"],
-                    p["_id"],
-                )
-                for p in proposals
-            ]
-        )
-        self.metrics.runs.inc()
-        self.metrics.proposals.inc(len(proposals))
-        self.metrics.unmatched.inc(len(result.unmatched))
-        return run, proposals
-
+    # decisions
     async def approve(self, proposal_id: str) -> Document:
         """Approve a draft; starts the relationship. Approving an approved proposal again is a no-op."""
-        proposal = await self._proposal(proposal_id)
+        return await self.start(await self._proposal(proposal_id), was="draft")
+
+    async def start(self, proposal: Document, *, was: str) -> Document:
+        """Move ``proposal`` from ``was`` to approved and start its relationship (idempotent once approved)."""
         program = await self.program(proposal["program_id"])
-        if proposal["status"] == "draft":
-            busy = await self.repo.engaged_ids(proposal["program_id"]) & {proposal["mentor_id"], proposal["mentee_id"]}
-            if busy:
-                raise ConflictError("mentor or mentee is already in an active relationship in this program")
-            proposal = await self.repo.decide(proposal_id, "approved", datetime.now(UTC)) or await self._proposal(proposal_id)
+        if proposal["status"] == was:
+            await self._check_free(program, proposal)
+            proposal = await self.repo.decide(proposal["_id"], "approved", self.clock(), was=was) or await self._proposal(
+                proposal["_id"]
+            )
         if proposal["status"] != "approved":
-            raise ConflictError(f"proposal is {proposal['status']}, only a draft can be approved")
+            raise ConflictError(f"proposal is {proposal['status']}, only a {was} proposal can be approved")
         relationship = {
-            "_id": derived_id("relationship", proposal_id),
+            "_id": derived_id("relationship", proposal["_id"]),
             "program_id": proposal["program_id"],
             "district": program["district"],
-            "proposal_id": proposal_id,
+            "proposal_id": proposal["_id"],
             "mentor_id": proposal["mentor_id"],
             "mentee_id": proposal["mentee_id"],
             "status": "active",
@@ -186,14 +164,14 @@ class Matching:
         await self.repo.add_relationship(relationship)  # retries after a crash find it there already
         relationship = await self.repo.relationship(relationship["_id"]) or relationship
         ids = {k: relationship[k] for k in ("program_id", "mentor_id", "mentee_id")}
-        rid = relationship["_id"]
+        rid, pid = relationship["_id"], proposal["_id"]
         await self.outbox.emit(
             [
                 make_event(
-                    MatchApproved(proposal_id=proposal_id, relationship_id=rid, **ids),
+                    MatchApproved(proposal_id=pid, relationship_id=rid, **ids),
                     program["district"],
-                    proposal_id,
-                    derived_id("match.approved", proposal_id),
+                    pid,
+                    derived_id("match.approved", pid),
                 ),
                 make_event(
                     RelationshipStarted(relationship_id=rid, started_at=relationship["started_at"], **ids),
@@ -205,17 +183,29 @@ class Matching:
         )
         return relationship
 
+    async def _check_free(self, program: Document, proposal: Document) -> None:
+        engaged = await self.repo.engaged_ids(program["_id"])
+        if proposal["mentee_id"] in engaged:
+            raise ConflictError("the mentee is already in an active relationship in this program")
+        mentor = await self.repo.participant(program["_id"], proposal["mentor_id"])
+        capacity = 1 if mentor is None else mentor_capacity(mentor, program_rules(program))
+        if await self.repo.active_as_mentor(program["_id"], proposal["mentor_id"]) >= capacity:
+            raise ConflictError("the mentor has no room left (capacity reached by active relationships)")
+        if program["model"] == ProgramModel.PEER.value and proposal["mentor_id"] in engaged:
+            raise ConflictError("the peer is already in an active relationship in this program")
+
     async def reject(self, proposal_id: str) -> Document:
         proposal = await self._proposal(proposal_id)
         if proposal["status"] == "rejected":
             return proposal
-        decided = await self.repo.decide(proposal_id, "rejected", datetime.now(UTC))
+        decided = await self.repo.decide(proposal_id, "rejected", self.clock())
         if decided is None:
             raise ConflictError(f"proposal is {proposal['status']}, only a draft can be rejected")
         return decided
 
     async def end(self, relationship_id: str, reason: EndReason) -> Document:
-        ended = await self.repo.end_relationship(relationship_id, reason.value, datetime.now(UTC))
+        """End a relationship; an early end (other than the mentee leaving) may queue a rematch for the mentee."""
+        ended = await self.repo.end_relationship(relationship_id, reason.value, self.clock())
         if ended is None:
             current = await self.repo.relationship(relationship_id)
             if current is None:
@@ -234,7 +224,15 @@ class Matching:
         await self.outbox.emit(
             [make_event(data, ended["district"], relationship_id, derived_id("relationship.ended", relationship_id))]
         )
+        await self._maybe_rematch(ended, reason)
         return ended
+
+    async def _maybe_rematch(self, ended: Document, reason: EndReason) -> None:
+        program = await self.program(ended["program_id"])
+        settings = program_settings(program)
+        if reason in NO_REMATCH or not settings.rematch_on_early_end or settings.selection is not Selection.COORDINATOR:
+            return
+        await self.runs.request(program, Scope.REMAINING, cause=f"rematch:{ended['_id']}")
 
     async def _proposal(self, proposal_id: str) -> Document:
         proposal = await self.repo.proposal(proposal_id)
@@ -242,6 +240,5 @@ class Matching:
             raise NotFoundError(f"proposal {proposal_id} does not exist")
         return proposal
 
-
-def _profile(doc: Document) -> domain.Profile:
-    return domain.Profile(doc["participant_id"], frozenset(doc["subjects"]), frozenset(doc["grade_bands"]))
+    def now(self) -> datetime:
+        return self.clock()

@@ -15,8 +15,11 @@ from typing import Any, Final
 from shared.contracts.envelope import EventData
 from shared.contracts.feedback import SurveyIssued, SurveySubmitted
 from shared.contracts.matching import (
+    InductionFlagged,
     MatchApproved,
+    MatchDeclined,
     MatchProposed,
+    MatchRequested,
     ParticipantEnrolled,
     ProgramCreated,
     RelationshipEnded,
@@ -27,7 +30,8 @@ from shared.contracts.scheduling import MeetingCompleted, MeetingMissed, Meeting
 
 # Precedence of each collection's statuses; equal ranks are both final (the first one stays).
 STATUS_RANKS: Final[dict[str, dict[str, int]]] = {
-    "proposals": {"proposed": 0, "approved": 1},
+    # a self-directed request is a proposal too; declined and approved are both final
+    "proposals": {"proposed": 0, "requested": 0, "approved": 1, "declined": 1},
     "relationships": {"active": 0, "ended": 1},
     "meetings": {"scheduled": 0, "completed": 1, "missed": 1},
     "surveys": {"issued": 0, "submitted": 1},
@@ -35,6 +39,12 @@ STATUS_RANKS: Final[dict[str, dict[str, int]]] = {
     "notifications": {"failed": 0, "sent": 1},
 }
 COLLECTIONS: Final = ("programs", "participants", *STATUS_RANKS)
+PROPOSAL_STATUS: Final[dict[type[EventData], str]] = {
+    MatchProposed: "proposed",
+    MatchRequested: "requested",
+    MatchApproved: "approved",
+    MatchDeclined: "declined",
+}
 
 Document = dict[str, Any]
 
@@ -73,10 +83,12 @@ def _change(district: str, data: EventData) -> Change:
         case ParticipantEnrolled():
             facts = {**_base(data.program_id, district), "participant_id": data.participant_id, "role": data.role.value}
             return Change("participants", f"{data.program_id}:{data.participant_id}", facts)
-        case MatchProposed() | MatchApproved():
+        case MatchProposed() | MatchRequested() | MatchApproved() | MatchDeclined():
             facts = {**_base(data.program_id, district), "mentor_id": data.mentor_id, "mentee_id": data.mentee_id}
-            status = "proposed" if isinstance(data, MatchProposed) else "approved"
-            return Change("proposals", data.proposal_id, facts, status)
+            return Change("proposals", data.proposal_id, facts, PROPOSAL_STATUS[type(data)])
+        case InductionFlagged():
+            facts = {**_base(data.program_id, district), "participant_id": data.participant_id, "induction_flagged": True}
+            return Change("participants", f"{data.program_id}:{data.participant_id}", facts)
         case RelationshipStarted() | RelationshipEnded():
             facts = {
                 **_base(data.program_id, district),

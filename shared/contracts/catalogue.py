@@ -14,6 +14,9 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     matching.MatchApproved,
     matching.RelationshipStarted,
     matching.RelationshipEnded,
+    matching.MatchRequested,
+    matching.MatchDeclined,
+    matching.InductionFlagged,
     scheduling.MeetingScheduled,
     scheduling.MeetingCompleted,
     scheduling.MeetingMissed,
@@ -22,6 +25,9 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     feedback.SurveyIssued,
     feedback.SurveySubmitted,
 )
+
+#: Internal messages on work queues: on the bus, not part of the public contract.
+JOBS: Final[tuple[type[EventData], ...]] = (matching.MatchRunRequested,)
 
 
 def markdown_table() -> str:

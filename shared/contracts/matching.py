@@ -9,16 +9,19 @@ from typing import ClassVar
 from pydantic import Field
 
 from shared.contracts.envelope import EventData, OpaqueId
-from shared.contracts.subjects import Domain, EventKind
+from shared.contracts.subjects import Domain, EventKind, Queue
 
 
 class Role(StrEnum):
     MENTOR = "mentor"
     MENTEE = "mentee"
+    PEER = "peer"  # peer programs: one pool, reciprocal pairs (the relationship still names a mentor_id and mentee_id)
 
 
 class ProgramModel(StrEnum):
     ONE_TO_ONE = "one_to_one"
+    GROUP = "group"  # a mentor leads a group (each mentee still has one relationship with the mentor)
+    PEER = "peer"
 
 
 class EndReason(StrEnum):
@@ -95,3 +98,41 @@ class RelationshipEnded(EventData):
     mentee_id: OpaqueId
     ended_at: datetime
     reason: EndReason
+
+
+class MatchRequested(EventData):
+    """Self-directed programs: a mentee asked a mentor; the mentor accepts (relationship starts) or declines."""
+
+    kind: ClassVar[EventKind] = _kind("match", "requested")
+    program_id: OpaqueId
+    proposal_id: OpaqueId
+    mentor_id: OpaqueId
+    mentee_id: OpaqueId
+
+
+class MatchDeclined(EventData):
+    """Self-directed programs: the mentor declined a request (the mentee may ask someone else)."""
+
+    kind: ClassVar[EventKind] = _kind("match", "declined")
+    program_id: OpaqueId
+    proposal_id: OpaqueId
+    mentor_id: OpaqueId
+    mentee_id: OpaqueId
+
+
+class InductionFlagged(EventData):
+    """A mentee is still unmatched ``days_unmatched`` days after enrolling (the induction timer; default 30)."""
+
+    kind: ClassVar[EventKind] = _kind("induction", "flagged")
+    program_id: OpaqueId
+    participant_id: OpaqueId
+    enrolled_at: datetime
+    days_unmatched: int = Field(ge=0)
+
+
+class MatchRunRequested(EventData):
+    """Internal job (work queue, not public): solve a program's match run. Any matching replica may take it."""
+
+    kind: ClassVar[EventKind] = EventKind(Queue.JOBS, "matchrun", "requested", 1)
+    program_id: OpaqueId
+    run_id: OpaqueId

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Final
 
 from faststream.nats import JStream
+from nats.js.api import RetentionPolicy
 
 PREFIX: Final = "mentoring"
 DUPLICATE_WINDOW_SECONDS: Final = 120.0
@@ -26,11 +27,21 @@ class Domain(StrEnum):
     FEEDBACK = "feedback"
 
 
+class Queue(StrEnum):
+    """An internal work queue: each message is taken by exactly one replica of its consumer, then removed.
+
+    Not a public contract and not a producing service's event log, so not in ``Domain``: nothing consumes
+    "every domain" from it.
+    """
+
+    JOBS = "jobs"
+
+
 @dataclass(frozen=True)
 class EventKind:
     """Names one versioned event: its CloudEvents type and its NATS subjects."""
 
-    domain: Domain
+    domain: Domain | Queue
     entity: str
     action: str
     version: int
@@ -66,6 +77,22 @@ MATCHING_STREAM: Final = STREAMS[Domain.MATCHING]
 SCHEDULING_STREAM: Final = STREAMS[Domain.SCHEDULING]
 NOTIFICATION_STREAM: Final = STREAMS[Domain.NOTIFICATION]
 FEEDBACK_STREAM: Final = STREAMS[Domain.FEEDBACK]
+
+QUEUES: Final[dict[Queue, JStream]] = {
+    Queue.JOBS: JStream(
+        "JOBS",
+        subjects=[f"{PREFIX}.{Queue.JOBS.value}.>"],
+        retention=RetentionPolicy.WORK_QUEUE,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        description="Work queue: jobs such as match runs, each consumed once by one replica of its service",
+    )
+}
+
+
+def stream_of(kind: EventKind) -> JStream:
+    """The stream that stores ``kind``'s messages."""
+    return QUEUES[kind.domain] if isinstance(kind.domain, Queue) else STREAMS[kind.domain]
+
 
 DEADLETTER_STREAM: Final = JStream(
     "DEADLETTER",

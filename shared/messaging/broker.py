@@ -12,12 +12,12 @@ from nats.js.errors import BadRequestError
 from prometheus_client import CollectorRegistry
 
 from shared.contracts.envelope import EventData
-from shared.contracts.subjects import DEADLETTER_STREAM, STREAMS, Domain, EventKind
+from shared.contracts.subjects import DEADLETTER_STREAM, QUEUES, STREAMS, Domain, EventKind, stream_of
 from shared.messaging.deadletter import DeadLetterer
 from shared.messaging.policy import RetryPolicy
 
 PULL_BATCH_SIZE = 16  # messages fetched per pull; also the most a consumer has in flight at once
-ALL_STREAMS: tuple[JStream, ...] = (*STREAMS.values(), DEADLETTER_STREAM)
+ALL_STREAMS: tuple[JStream, ...] = (*STREAMS.values(), *QUEUES.values(), DEADLETTER_STREAM)
 for _stream in ALL_STREAMS:
     # Streams are declared by ``declare_streams`` on every start; FastStream's own declaration
     # flips a flag on these shared constants after the first broker in a process, so it is off.
@@ -71,27 +71,50 @@ class Subscriptions:
         self.router = NatsRouter()
         self.durables: dict[str, str] = {}  # durable -> stream, for the dead-letter backstop
 
-    def on(self, kind: EventKind, handler: Callable[..., Any], *, description: str = "") -> None:
-        """Consume one event kind from every district."""
-        self._subscribe(
-            kind.any_district, STREAMS[kind.domain], f"{kind.entity}_{kind.action}_v{kind.version}", handler, description
-        )
+    def on(
+        self,
+        kind: EventKind,
+        handler: Callable[..., Any],
+        *,
+        description: str = "",
+        batch_size: int = PULL_BATCH_SIZE,
+        ack_wait: float | None = None,
+    ) -> None:
+        """Consume one event kind from every district.
+
+        A job queue's consumer takes ``batch_size=1``, so a replica holds one job at a time and idle replicas get
+        the rest, and may set its own ``ack_wait`` (how long a silent replica keeps a job before it is redelivered).
+        """
+        name = f"{kind.entity}_{kind.action}_v{kind.version}"
+        self._subscribe(kind.any_district, stream_of(kind), name, handler, description, batch_size, ack_wait)
 
     def on_stream(self, domain: Domain, handler: Callable[..., Any], *, description: str = "") -> None:
         """Consume every event a producing service publishes."""
         stream = STREAMS[domain]
         self._subscribe(stream.subjects[0], stream, f"all_{domain.value}", handler, description)
 
-    def _subscribe(self, subject: str, stream: JStream, name: str, handler: Callable[..., Any], description: str) -> None:
+    def _subscribe(
+        self,
+        subject: str,
+        stream: JStream,
+        name: str,
+        handler: Callable[..., Any],
+        description: str,
+        batch_size: int = PULL_BATCH_SIZE,
+        ack_wait: float | None = None,
+    ) -> None:
         durable = durable_name(self.service, name)
+        config = self.policy.consumer_config(durable)
+        if ack_wait is not None:
+            config.ack_wait = ack_wait
         self.durables[durable] = stream.name
         self.router.subscriber(
             subject,
             stream=stream,
             durable=durable,
             inbox_prefix=f"{inbox_prefix(self.service)}.".encode(),
-            config=self.policy.consumer_config(durable),
-            pull_sub=PullSub(batch_size=PULL_BATCH_SIZE, timeout=2.0),
+            config=config,
+            pull_sub=PullSub(batch_size=batch_size, timeout=2.0),
             ack_policy=AckPolicy.NACK_ON_ERROR,
             title=f"{self.service}:{name}",
             description=description or (handler.__doc__ or "").strip(),
@@ -106,7 +129,7 @@ def declare_publishers(router: NatsRouter, events: Iterable[type[EventData]]) ->
     for model in events:
         publishers[model.kind.type] = router.publisher(
             model.kind.documented_subject,
-            stream=STREAMS[model.kind.domain],
+            stream=stream_of(model.kind),
             schema=CloudEvent[model],  # type: ignore[valid-type]
             title=model.kind.type,
             description=(model.__doc__ or "").strip(),

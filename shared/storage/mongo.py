@@ -52,3 +52,12 @@ def restore_datetimes(doc: Document | None, fields: tuple[str, ...]) -> Document
         if value is not None:
             doc[key] = value
     return doc
+
+
+def restore_bools(doc: Document, fields: tuple[str, ...]) -> Document:
+    """Give ``fields`` back as booleans: nx-27017 returns a top-level boolean written with ``$set`` as 0 or 1."""
+    for key in fields:
+        value = doc.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            doc[key] = bool(value)
+    return doc

@@ -12,7 +12,7 @@ import pytest
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from shared.storage.mongo import insert_once, make_client, ping, restore_datetimes
+from shared.storage.mongo import insert_once, make_client, ping, restore_bools, restore_datetimes
 
 
 @pytest.fixture
@@ -98,3 +98,13 @@ async def test_datetimes_written_by_set_read_back_as_the_same_instant(db):
     moved = await db.d.find_one_and_update({"_id": "x"}, {"$set": {"decided_at": when}}, return_document=ReturnDocument.AFTER)
     assert restore_datetimes(moved, ("decided_at",))["decided_at"] == when
     assert restore_datetimes(await db.d.find_one({"_id": "x"}), ("decided_at",))["decided_at"] == when
+
+
+async def test_booleans_written_by_set_read_back_as_booleans(db):
+    """nx-27017 returns a ``$set`` top-level boolean as 0/1; ``restore_bools`` evens it out (queries match either way)."""
+    await db.b.insert_one({"_id": "x", "kept": True})
+    await db.b.update_one({"_id": "x"}, {"$set": {"on": True, "off": False, "nested": {"flag": True}}})
+    doc = restore_bools(await db.b.find_one({"_id": "x"}), ("kept", "on", "off"))
+    assert (doc["kept"], doc["on"], doc["off"], doc["nested"]["flag"]) == (True, True, False, True)
+    assert all(type(doc[k]) is bool for k in ("kept", "on", "off"))
+    assert await db.b.count_documents({"on": True}) == 1

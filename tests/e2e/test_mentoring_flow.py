@@ -19,14 +19,14 @@ from shared.messaging.broker import PULL_BATCH_SIZE
 from tests.e2e.http import ok
 
 DISTRICT = "E2E1"
-ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience,language
-M1,Maria Lopez,maria.e2e@example.org,mentor,Lincoln,math,6-8,14,es
-M2,Noah Kim,noah.e2e@example.org,mentor,Lincoln,english,9-12,9,en
-M3,Olga Petrova,olga.e2e@example.org,mentor,Adams,science,3-5,20,fr
-N1,Pat Doe,pat.e2e@example.org,mentee,Lincoln,math,6-8,0,en
-N2,Quinn Roe,quinn.e2e@example.org,mentee,Lincoln,english,9-12,1,en
-N3,Ravi Shah,ravi.e2e@example.org,mentee,Adams,science,3-5,0,en
-N4,Sam Art,sam.e2e@example.org,mentee,Adams,art,K-2,0,en
+ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience,language,trained
+M1,Maria Lopez,maria.e2e@example.org,mentor,Lincoln,math,6-8,14,es,yes
+M2,Noah Kim,noah.e2e@example.org,mentor,Lincoln,english,9-12,9,en,yes
+M3,Olga Petrova,olga.e2e@example.org,mentor,Adams,science,3-5,20,fr,yes
+N1,Pat Doe,pat.e2e@example.org,mentee,Lincoln,math,6-8,0,en,
+N2,Quinn Roe,quinn.e2e@example.org,mentee,Lincoln,english,9-12,1,en,
+N3,Ravi Shah,ravi.e2e@example.org,mentee,Adams,science,3-5,0,en,
+N4,Sam Art,sam.e2e@example.org,mentee,Adams,art,K-2,0,en,
 """
 MAILS_PER_RELATIONSHIP = 2 + 2 * 4 + 2  # started to both, 4 meetings to both, a survey each
 
@@ -89,10 +89,8 @@ def test_one_district_from_roster_to_program_numbers(stack: Stack) -> None:
     time.sleep(0.5)
     with httpx.Client(timeout=30, headers=coordinator(stack)) as http:
         program = enrol(http, urls)
-        run = ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs"))
-        assert len(run["proposals"]) == 3 and [u["reason"] for u in run["unmatched"]] == [
-            "no mentor shares a subject or grade band"
-        ]
+        run = ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs?wait=30"))
+        assert len(run["proposals"]) == 3 and [u["reason"] for u in run["unmatched"]] == ["no eligible mentor: subject_match"]
         for proposal in run["proposals"]:
             ok(http.post(f"{urls['matching']}/proposals/{proposal['id']}/approve"))
         relationships = ok(http.get(f"{urls['matching']}/programs/{program['id']}/relationships"))
@@ -165,7 +163,7 @@ def test_services_killed_between_messages_lose_no_event_and_send_no_duplicate_ma
     urls = {name: proc.url for name, proc in stack.services.items()}
     with httpx.Client(timeout=30, headers=coordinator(stack)) as http:
         program = enrol(http, urls)
-        run = ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs"))
+        run = ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs?wait=30"))
         ok(http.post(f"{urls['matching']}/proposals/{run['proposals'][0]['id']}/approve"))
         wait_for(lambda: len(our_mail(stack)) >= MAILS_PER_RELATIONSHIP, what="the first relationship's mails")
         stack.services["notification"].kill()  # SIGKILL: no graceful drain, unacked work stays in JetStream
@@ -192,7 +190,7 @@ def test_notification_killed_mid_send_delivers_everything_and_a_resend_keeps_its
     urls = {name: proc.url for name, proc in stack.services.items()}
     with httpx.Client(timeout=30, headers=coordinator(stack)) as http:
         program = enrol(http, urls)
-        run = ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs"))
+        run = ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs?wait=30"))
         for proposal in run["proposals"]:
             ok(http.post(f"{urls['matching']}/proposals/{proposal['id']}/approve"))
         wait_for(lambda: len(our_mail(stack)) >= 4, what="the burst to start")

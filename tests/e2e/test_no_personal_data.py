@@ -35,8 +35,8 @@ PEOPLE = [
     ("N3", "Zoltán Kovács", "zoltan.kovacs@example.org", "mentee", "science", "3-5", "0", "en"),
     ("N4", "Ngozi Adebayo-Okafor", "ngozi.adebayo@example.org", "mentee", "art", "K-2", "0", "en"),
 ]
-ROSTER = "external_id,name,email,role,school,subjects,grade_bands,years_experience,language\n" + "".join(
-    f"{eid},{name},{email},{role},Lincoln,{subjects},{bands},{years},{lang}\n"
+ROSTER = "external_id,name,email,role,school,subjects,grade_bands,years_experience,language,trained\n" + "".join(
+    f"{eid},{name},{email},{role},Lincoln,{subjects},{bands},{years},{lang},{'yes' if role == 'mentor' else ''}\n"
     for eid, name, email, role, subjects, bands, years, lang in PEOPLE
 )
 COMMENT = "Unser Gespräch über Klassenführung war großartig — merci Zoltán, quokka-7781!"
@@ -162,7 +162,7 @@ async def run_flow(http: httpx.AsyncClient, url: dict[str, str], stack: Stack, r
     assert (
         ok(await http.post(f"{url['notification']}/districts/{DISTRICT}/contacts", content=ROSTER, headers=csv))["accepted"] == 7
     )
-    run = ok(await http.post(f"{url['matching']}/programs/{program}/match-runs"))
+    run = ok(await http.post(f"{url['matching']}/programs/{program}/match-runs?wait=30"))
     assert len(run["proposals"]) == 3
     for proposal in run["proposals"]:
         ok(await http.post(f"{url['matching']}/proposals/{proposal['id']}/approve"))

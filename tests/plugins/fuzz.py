@@ -25,11 +25,11 @@ from shared.contracts.matching import ProgramCreated, ProgramModel, Relationship
 from shared.roster import participant_id
 
 DISTRICT = "FZ1"
-ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience,language
-M1,Fuzz Mentor One,m1.fuzz@example.org,mentor,Lincoln,math,6-8,12,en
-M2,Fuzz Mentor Two,m2.fuzz@example.org,mentor,Lincoln,math,6-8,8,en
-N1,Fuzz Mentee One,n1.fuzz@example.org,mentee,Lincoln,math,6-8,0,en
-N2,Fuzz Mentee Two,n2.fuzz@example.org,mentee,Lincoln,math,6-8,1,en
+ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience,language,trained
+M1,Fuzz Mentor One,m1.fuzz@example.org,mentor,Lincoln,math,6-8,12,en,yes
+M2,Fuzz Mentor Two,m2.fuzz@example.org,mentor,Lincoln,math,6-8,8,en,yes
+N1,Fuzz Mentee One,n1.fuzz@example.org,mentee,Lincoln,math,6-8,0,en,
+N2,Fuzz Mentee Two,n2.fuzz@example.org,mentee,Lincoln,math,6-8,1,en,
 """
 CSV = {"content-type": "text/csv"}
 PROGRAM = "fuzz-program"
@@ -120,7 +120,7 @@ def relationship_started() -> CloudEvent[Any]:
 def seed_matching(http: requests.Session, nats_url: str) -> Seeds:
     program = ok(http.post("/programs", json={"district": DISTRICT, "name": "Fuzz program"}))["id"]
     ok(http.post(f"/programs/{program}/roster", data=ROSTER, headers=CSV))
-    proposals = ok(http.post(f"/programs/{program}/match-runs"))["proposals"]
+    proposals = ok(http.post(f"/programs/{program}/match-runs?wait=30"))["proposals"]
     assert len(proposals) == 2, f"seeding: expected two proposals, got {proposals}"
     ok(http.post(f"/proposals/{proposals[0]['id']}/approve"))
     relationship = ok(http.get(f"/programs/{program}/relationships"))[0]["id"]

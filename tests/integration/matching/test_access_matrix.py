@@ -17,17 +17,21 @@ from services.matching.app import create_app
 from services.matching.settings import MatchingSettings
 from shared.auth.principal import Role
 from shared.roster import participant_id
+from tests.integration.matching.helpers import ZIP, oneroster
 from tests.plugins.services import running
 
 D1, D2 = "D1", "D2"
 COORDINATOR = Role.DISTRICT_COORDINATOR
 
-# T1 and S1 share math 6-8, T2 and S2 english 9-12: one run proposes exactly these two pairs.
-ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience
-T1,Ana Quill-{d},ana.{d}@example.org,mentor,Lincoln,math,6-8,12
-T2,Ben Quill-{d},ben.{d}@example.org,mentor,Lincoln,english,9-12,9
-S1,Cleo Quill-{d},cleo.{d}@example.org,mentee,Adams,math,6-8,1
-S2,Dev Quill-{d},dev.{d}@example.org,mentee,Adams,english,9-12,0
+# T1 and S1 share math 6-8, T2 and S2 english 9-12: one run proposes exactly these two pairs;
+# S3 (art) stays unmatched and T3 (science) free.
+ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience,trained
+T1,Ana Quill-{d},ana.{d}@example.org,mentor,Lincoln,math,6-8,12,yes
+T2,Ben Quill-{d},ben.{d}@example.org,mentor,Lincoln,english,9-12,9,yes
+T3,Flo Quill-{d},flo.{d}@example.org,mentor,Lincoln,science,3-5,10,yes
+S1,Cleo Quill-{d},cleo.{d}@example.org,mentee,Adams,math,6-8,1,
+S2,Dev Quill-{d},dev.{d}@example.org,mentee,Adams,english,9-12,0,
+S3,Eve Quill-{d},eve.{d}@example.org,mentee,Adams,art,K-2,0,
 """
 MORE_ROSTER = ROSTER.splitlines()[0] + "\nT9,Gus New,gus@example.org,mentor,Adams,art,K-2,3\n"
 CSV = {"content-type": "text/csv"}
@@ -53,9 +57,10 @@ ROUTES: Final[dict[tuple[str, str], tuple[int, ...]]] = {
     ("GET", "/programs"):                               (401, 200,  200,  403,  403,  403,  403,  403,  403),
     ("GET", "/programs/{program_id}"):                  (401, 200,  200,  404,  403,  403,  403,  403,  403),
     ("POST", "/programs/{program_id}/roster"):          (401, 403,  200,  404,  403,  403,  403,  403,  403),
+    ("POST", "/programs/{program_id}/oneroster"):       (401, 403,  200,  404,  403,  403,  403,  403,  403),
     ("GET", "/programs/{program_id}/participants"):     (401, 200,  200,  404,  403,  403,  403,  403,  403),
     ("GET", "/programs/{program_id}/participants.csv"): (401, 200,  200,  404,  403,  403,  403,  403,  403),
-    ("POST", "/programs/{program_id}/match-runs"):      (401, 403,  201,  404,  403,  403,  403,  403,  403),
+    ("POST", "/programs/{program_id}/match-runs"):      (401, 403,  202,  404,  403,  403,  403,  403,  403),
     ("GET", "/programs/{program_id}/proposals"):        (401, 200,  200,  404,  403,  403,  403,  403,  403),
     ("POST", "/proposals/{proposal_id}/approve"):       (401, 403,  200,  404,  403,  403,  403,  403,  403),
     ("POST", "/proposals/{proposal_id}/reject"):        (401, 403,  200,  404,  403,  403,  403,  403,  403),
@@ -64,6 +69,21 @@ ROUTES: Final[dict[tuple[str, str], tuple[int, ...]]] = {
     ("POST", "/relationships/{relationship_id}/end"):   (401, 403,  200,  404,  403,  403,  403,  403,  403),
     ("GET", "/me/relationships"):                       (401, 403,  403,  403,  200,  200,  200,  200,  200),
     ("GET", "/audit"):                                  (401, 200,  403,  403,  403,  403,  403,  403,  403),
+    ("PUT", "/programs/{program_id}/rules"):            (401, 403,  200,  404,  403,  403,  403,  403,  403),
+    ("PUT", "/programs/{program_id}/settings"):         (401, 403,  200,  404,  403,  403,  403,  403,  403),
+    ("GET", "/programs/{program_id}/match-runs"):       (401, 200,  200,  404,  403,  403,  403,  403,  403),
+    ("GET", "/match-runs/{run_id}"):                    (401, 200,  200,  404,  403,  403,  403,  403,  403),
+    ("POST", "/proposals/{proposal_id}/reassign"):      (401, 403,  200,  404,  403,  403,  403,  403,  403),
+    ("POST", "/programs/{program_id}/proposals"):       (401, 403,  201,  404,  403,  403,  403,  403,  403),
+    ("GET", "/me/programs"):                            (401, 403,  403,  403,  200,  200,  200,  200,  200),
+    # the seeded program is coordinator-led: its teachers get past access and meet the 409 of the wrong mode
+    ("GET", "/me/programs/{program_id}/suggestions"):   (401, 403,  403,  403,  409,  409,  409,  409,  404),
+    ("POST", "/me/programs/{program_id}/requests"):     (401, 403,  403,  403,  409,  409,  409,  409,  404),
+    ("GET", "/me/requests"):                            (401, 403,  403,  403,  200,  200,  200,  200,  200),
+    # a run's draft is not a teacher's request: every teacher gets the 404 of an unknown one
+    ("POST", "/requests/{proposal_id}/accept"):         (401, 403,  403,  403,  404,  404,  404,  404,  404),
+    ("POST", "/requests/{proposal_id}/decline"):        (401, 403,  403,  403,  404,  404,  404,  404,  404),
+    ("POST", "/requests/{proposal_id}/withdraw"):       (401, 403,  403,  403,  404,  404,  404,  404,  404),
 }
 # fmt: on
 ACCESS: Final[list[tuple[str, str, str, int]]] = [
@@ -78,12 +98,33 @@ REQUEST: Final[dict[tuple[str, str], dict[str, Any]]] = {
     ("GET", "/programs"): {"params": {"district": D1}},
     ("POST", "/programs/{program_id}/roster"): {"content": MORE_ROSTER, "headers": CSV},
     ("POST", "/relationships/{relationship_id}/end"): {"json": {"reason": "completed"}},
+    ("POST", "/programs/{program_id}/oneroster"): {
+        "content": oneroster(
+            "u9,active,true,Gus,New,T9,gus@example.org,07,,mentor,art,3,yes", roles="r9,,u9,primary,teacher,lin\n"
+        ),
+        "headers": ZIP,
+    },
+    ("PUT", "/programs/{program_id}/rules"): {"json": {"hard": {"min_experience_gap": 5}}},
+    ("PUT", "/programs/{program_id}/settings"): {"json": {"induction_days": 45}},
+    ("POST", "/proposals/{proposal_id}/reassign"): {"json": {"mentor_id": participant_id(D1, "T2")}},
+    ("POST", "/programs/{program_id}/proposals"): {
+        "json": {
+            "mentee_id": participant_id(D1, "S3"),
+            "mentor_id": participant_id(D1, "T3"),
+            "override": ["subject_match", "grade_band_overlap"],
+        }
+    },
+    ("POST", "/me/programs/{program_id}/requests"): {"json": {"mentor_id": participant_id(D1, "T2")}},
 }
+# Teachers of the program who are in no relationship yet still see the program they take part in.
+MEMBER_ROUTES: Final = {("GET", "/me/programs")}
 # A successful read must show the D1 record: this value of the seeded world appears in the body.
 EVIDENCE: Final[dict[tuple[str, str], str]] = {
     ("GET", "/programs/{program_id}/participants.csv"): "mentor_name",
     ("GET", "/relationships/{relationship_id}"): "relationship_id",
     ("GET", "/me/relationships"): "relationship_id",
+    ("GET", "/match-runs/{run_id}"): "run_id",
+    ("GET", "/me/requests"): "no_evidence",  # the seeded world has no self-directed requests
 }
 STORED: Final = ("programs", "participants", "match_runs", "proposals", "relationships", "audit")
 
@@ -105,8 +146,8 @@ async def seed(http: httpx.AsyncClient, auth: Auth, district: str) -> dict[str, 
     program = (await http.post("/programs", json={"district": district, "name": "Induction"}, headers=as_coordinator)).json()
     roster = ROSTER.format(d=district)
     imported = await http.post(f"/programs/{program['id']}/roster", content=roster, headers={**CSV, **as_coordinator})
-    assert imported.json()["accepted"] == 4, imported.text
-    run = (await http.post(f"/programs/{program['id']}/match-runs", headers=as_coordinator)).json()
+    assert imported.json()["accepted"] == 6, imported.text
+    run = (await http.post(f"/programs/{program['id']}/match-runs?wait=30", headers=as_coordinator)).json()
     by_mentee = {p["mentee_id"]: p for p in run["proposals"]}
     approved = by_mentee[participant_id(district, "S1")]
     relationship = (await http.post(f"/proposals/{approved['id']}/approve", headers=as_coordinator)).json()
@@ -114,6 +155,8 @@ async def seed(http: httpx.AsyncClient, auth: Auth, district: str) -> dict[str, 
         "program_id": program["id"],
         "proposal_id": by_mentee[participant_id(district, "S2")]["id"],
         "relationship_id": relationship["id"],
+        "run_id": run["id"],
+        "no_evidence": "",
         "mentor_name": f"Ana Quill-{district}",
     }
 
@@ -157,7 +200,9 @@ async def test_every_caller_gets_the_designed_status(route, service_settings, au
                 problems.append(f"{caller}: expected {expected}, got {response.status_code} {response.text[:200]}")
                 continue
             if caller in OUTSIDERS or expected >= 400:
-                leaked = {s for s in secrets - named if s in response.text}
+                member = route in MEMBER_ROUTES and caller in ("mentor_out", "mentee_out")
+                visible = named | ({d1["program_id"]} if member else set())
+                leaked = {s for s in secrets - visible if s in response.text}
                 if leaked:
                     problems.append(f"{caller}: D1 data in a response outside D1: {sorted(leaked)}")
             if before is not None and expected >= 400 and await snapshot(app) != before:

@@ -12,13 +12,13 @@ from services.matching.settings import MatchingSettings
 from shared.auth.principal import Role
 from tests.plugins.services import eventually, running
 
-ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience
-T1,Ana Mentor,ana@example.org,mentor,Lincoln,math;science,6-8,12
-T2,Ben Mentor,ben@example.org,mentor,Lincoln,english,9-12,9
-S1,Cleo New,cleo@example.org,mentee,Lincoln,math,6-8,1
-S2,Dev New,dev@example.org,mentee,Adams,english,9-12,0
-S3,Eve New,not-an-email,mentee,Adams,art,K-2,0
-S4,Fay New,fay@example.org,mentee,Adams,art,K-2,0
+ROSTER = """external_id,name,email,role,school,subjects,grade_bands,years_experience,trained
+T1,Ana Mentor,ana@example.org,mentor,Lincoln,math;science,6-8,12,yes
+T2,Ben Mentor,ben@example.org,mentor,Lincoln,english,9-12,9,yes
+S1,Cleo New,cleo@example.org,mentee,Lincoln,math,6-8,1,
+S2,Dev New,dev@example.org,mentee,Adams,english,9-12,0,
+S3,Eve New,not-an-email,mentee,Adams,art,K-2,0,
+S4,Fay New,fay@example.org,mentee,Adams,art,K-2,0,
 """
 
 
@@ -40,10 +40,10 @@ async def test_roster_run_and_approval_publish_relationship_started(service_sett
         assert report["errors"] == [{"row": 6, "field": "email", "reason": report["errors"][0]["reason"]}]
         assert "email" in report["errors"][0]["reason"] or "@" in report["errors"][0]["reason"]
 
-        run = (await http.post(f"/programs/{program['id']}/match-runs")).json()
+        run = (await http.post(f"/programs/{program['id']}/match-runs?wait=30")).json()
         pairs = {(p["mentor_id"], p["mentee_id"]) for p in run["proposals"]}
         assert len(pairs) == 2
-        assert [u["reason"] for u in run["unmatched"]] == ["no mentor shares a subject or grade band"]
+        assert [u["reason"] for u in run["unmatched"]] == ["no eligible mentor: subject_match"]
 
         first = run["proposals"][0]
         approved = await http.post(f"/proposals/{first['id']}/approve")

@@ -8,7 +8,16 @@ from typing import Any
 from services.metrics.domain import apply, project
 from shared.contracts.envelope import EventData
 from shared.contracts.feedback import SurveyIssued, SurveySubmitted, SurveyTemplate
-from shared.contracts.matching import EndReason, MatchApproved, MatchProposed, RelationshipEnded, RelationshipStarted
+from shared.contracts.matching import (
+    EndReason,
+    InductionFlagged,
+    MatchApproved,
+    MatchDeclined,
+    MatchProposed,
+    MatchRequested,
+    RelationshipEnded,
+    RelationshipStarted,
+)
 from shared.contracts.notification import Channel, NotificationFailed, NotificationSent
 from shared.contracts.scheduling import MeetingCompleted, MeetingKind, MeetingMissed, MeetingScheduled
 
@@ -37,6 +46,9 @@ SENT = NotificationSent(**NOTE)
 FAILED = NotificationFailed(**NOTE, reason="mailbox full")
 PROPOSED = MatchProposed(program_id=P, run_id="run1", proposal_id="pr1", mentor_id="m1", mentee_id="e1", score=3)
 APPROVED = MatchApproved(program_id=P, proposal_id="pr1", relationship_id="r1", mentor_id="m1", mentee_id="e1")
+REQUESTED = MatchRequested(program_id=P, proposal_id="pr2", mentor_id="m1", mentee_id="e2")
+DECLINED = MatchDeclined(program_id=P, proposal_id="pr2", mentor_id="m1", mentee_id="e2")
+FLAGGED = InductionFlagged(program_id=P, participant_id="e2", enrolled_at=NOW, days_unmatched=31)
 
 Store = dict[tuple[str, str], dict[str, Any]]
 

@@ -15,12 +15,15 @@ from shared.contracts.matching import ParticipantEnrolled, ProgramCreated, Progr
 from tests.unit.metrics.samples import (
     APPROVED,
     COMPLETED,
+    DECLINED,
     ENDED,
     FAILED,
+    FLAGGED,
     ISSUED,
     MISSED,
     NOW,
     PROPOSED,
+    REQUESTED,
     SCHEDULED,
     SENT,
     STARTED,
@@ -86,9 +89,18 @@ def test_every_catalogue_type_has_a_projection():
             SENT,
             FAILED,
             ParticipantEnrolled(program_id=P, participant_id="x", role=Role.MENTOR, enrolled_at=NOW),
+            REQUESTED,
+            DECLINED,
+            FLAGGED,
         )
     }
     assert projected == set(EVENTS)
+
+
+def test_self_directed_requests_and_the_induction_flag_are_projected():
+    store = replay(DECLINED, REQUESTED, FLAGGED)  # a late request cannot reopen a declined one
+    assert store[("proposals", "pr2")]["status"] == "declined"
+    assert store[("participants", f"{P}:e2")]["induction_flagged"] is True
 
 
 @pytest.mark.parametrize(

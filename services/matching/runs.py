@@ -1,0 +1,209 @@
+"""Match runs as jobs: requested over HTTP, queued on the JetStream work queue, solved by whichever replica takes them.
+
+A run is done exactly once in effect, also when the replica solving it dies: the job is acknowledged only after the
+run is finished, a silent replica's job is redelivered to another one after the consumer's ack wait, and every write
+is keyed by the run (proposal ids derive from run and mentee, leftovers of a crashed attempt are replaced, the run is
+marked done once, events carry derived ids). While solving, the replica tells JetStream it is still working
+(``in_progress``) so a long solve is not taken away from a live replica.
+
+Ordering: runs of one program may be solved concurrently; the newest *requested* run of scope ``all`` wins. An older
+run finishing later hides its proposals as superseded, a newer one supersedes older drafts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from shared.contracts.envelope import CloudEvent, derived_id, make_event
+from shared.contracts.matching import MatchProposed, MatchRunRequested
+from shared.messaging.outbox import Outbox
+from shared.storage.mongo import Document
+
+from .engine.model import Solution
+from .engine.solver import solve
+from .metrics import MatchingMetrics
+from .policy import program_rules
+from .problem import Incomplete, ProgramState, Scope, build_problem
+from .repository import MatchingRepository
+
+log = logging.getLogger(__name__)
+Heartbeat = Callable[[], Awaitable[None]]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class MatchRuns:
+    repo: MatchingRepository
+    outbox: Outbox
+    metrics: MatchingMetrics
+    replica: str  # who takes a job, recorded on the run (host:pid)
+    heartbeat_seconds: float = 10.0
+    hold_seconds: float = 0.0  # fault-injection knob for failover drills and tests: wait this long before solving
+    clock: Clock = utc_now
+
+    async def request(self, program: Document, scope: Scope, *, cause: str | None = None) -> Document:
+        """Queue a run of ``program``; ``cause`` (e.g. a relationship that ended) makes the request idempotent."""
+        run_id = derived_id("run", program["_id"], cause) if cause else str(uuid.uuid4())
+        run: Document = {
+            "_id": run_id,
+            "program_id": program["_id"],
+            "district": program["district"],
+            "scope": scope.value,
+            "status": "queued",
+            "requested_at": self.clock(),
+            "attempts": 0,
+        }
+        if cause:
+            existing = await self.repo.run(run_id)
+            if existing is not None:
+                return existing
+        await self.repo.add_run(run)
+        job = MatchRunRequested(program_id=program["_id"], run_id=run_id)
+        await self.outbox.emit([make_event(job, program["district"], run_id, derived_id("matchrun.requested", run_id))])
+        return run
+
+    async def execute(self, run_id: str, heartbeat: Heartbeat) -> None:
+        """Solve run ``run_id`` (the job handler); safe to call again for the same run at any point."""
+        run = await self.repo.run(run_id)
+        if run is None:
+            log.warning("match-run job for unknown run %s dropped", run_id)
+            return
+        if run["status"] == "queued":
+            self.metrics.queue_wait_seconds.observe(max((self.clock() - run["requested_at"]).total_seconds(), 0.0))
+        claimed = await self.repo.claim_run(run_id, self.replica, self.clock())
+        if claimed is not None:
+            self.metrics.run_attempts.inc()
+            async with _beating(heartbeat, self.heartbeat_seconds):
+                if self.hold_seconds:
+                    await asyncio.sleep(self.hold_seconds)
+                await self._solve(claimed)
+        await self._publish(run_id)
+
+    async def fail(self, run_id: str, error: str) -> None:
+        """The job's last delivery failed: the run is marked failed (the coordinator can request a new one)."""
+        await self.repo.finish_run(run_id, "failed", {"error": error[:500], "finished_at": self.clock()})
+
+    async def _solve(self, run: Document) -> None:
+        program = await self.repo.program(run["program_id"])
+        if program is None:
+            await self.repo.finish_run(run["_id"], "failed", {"error": "program no longer exists"})
+            return
+        state = ProgramState(
+            program_rules(program),
+            await self.repo.participants_of(program["_id"], program["district"]),
+            await self.repo.relationships_in(program["_id"]),
+            [p for p in await self.repo.open_proposals(program["_id"]) if p.get("run_id") != run["_id"]],
+        )
+        scope = Scope(run["scope"])
+        problem, incomplete = build_problem(state, scope)
+        started = time.perf_counter()
+        solution = await asyncio.to_thread(solve, problem)  # CPU-bound: the event loop (and /health) keep answering
+        seconds = time.perf_counter() - started
+        now = self.clock()
+        await self.repo.replace_pending(run["_id"], _proposals(run, solution, now))
+        newer = await self._newer_full_run_done(run)
+        if scope is Scope.ALL and not newer:
+            older = [r["_id"] for r in await self.repo.runs_of(run["program_id"]) if r["requested_at"] <= run["requested_at"]]
+            await self.repo.supersede_drafts(run["program_id"], [r for r in older if r != run["_id"]])
+        summary = _summary(solution, incomplete, seconds, now)
+        if await self.repo.finish_run(run["_id"], "done", {**summary, "superseded": newer}):
+            self.metrics.runs.inc()
+            self.metrics.solve_seconds.observe(seconds)
+            self.metrics.proposals.inc(len(solution.pairs))
+            self.metrics.unmatched.inc(len(summary["unmatched"]))
+            self.metrics.pairs_considered.inc(solution.pairs_considered)
+
+    async def _publish(self, run_id: str) -> None:
+        """Make a done run's proposals visible and announce them (again, harmlessly, after a redelivery)."""
+        run = await self.repo.run(run_id)
+        if run is None or run["status"] != "done":
+            return
+        hidden = run.get("superseded") or await self._newer_full_run_done(run)
+        await self.repo.publish_pending(run_id, "superseded" if hidden else "draft")
+        if not hidden and await self._newer_full_run_done(run):  # a newer run finished meanwhile: it wins
+            await self.repo.supersede_drafts(run["program_id"], [run_id])
+        proposals = [p for p in await self.repo.proposals_of_run(run_id) if p["status"] in ("draft", "approved", "rejected")]
+        await self.outbox.emit([_proposed(p) for p in proposals])
+
+    async def _newer_full_run_done(self, run: Document) -> bool:
+        return any(
+            r["status"] == "done" and r["scope"] == Scope.ALL.value and r["requested_at"] > run["requested_at"]
+            for r in await self.repo.runs_of(run["program_id"])
+        )
+
+
+@contextlib.asynccontextmanager
+async def _beating(heartbeat: Heartbeat, every: float) -> AsyncIterator[None]:
+    """Call ``heartbeat`` every ``every`` seconds while the block runs."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every)
+            await heartbeat()
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _proposals(run: Document, solution: Solution, now: datetime) -> list[Document]:
+    return [
+        {
+            "_id": derived_id("proposal", run["_id"], pair.mentee_id),
+            "program_id": run["program_id"],
+            "district": run["district"],
+            "run_id": run["_id"],
+            "origin": "run",
+            "mentor_id": pair.mentor_id,
+            "mentee_id": pair.mentee_id,
+            "score": pair.score,
+            "breakdown": dict(pair.breakdown),
+            "virtual": pair.virtual,
+            "alternatives": [a.model_dump() for a in solution.alternatives.get(pair.mentee_id, ())],
+            "status": "pending",
+            "created_at": now,
+        }
+        for pair in solution.pairs
+    ]
+
+
+def _summary(solution: Solution, incomplete: list[Incomplete], seconds: float, now: datetime) -> Document:
+    mentees = [i for i in incomplete if i.role != "mentor"]
+    return {
+        "finished_at": now,
+        "objective": solution.objective,
+        "proven_optimal": bool(solution.proven_optimal),
+        "pairs_considered": solution.pairs_considered,
+        "matched": len(solution.pairs),
+        "solve_seconds": round(seconds, 4),
+        "unmatched": [u.model_dump() for u in solution.unmatched]
+        + [{"mentee_id": i.participant_id, "reason": i.reason} for i in mentees],
+        "incomplete": [{"participant_id": i.participant_id, "role": i.role, "reason": i.reason} for i in incomplete],
+    }
+
+
+def _proposed(p: Document) -> CloudEvent[MatchProposed]:
+    data = MatchProposed(
+        program_id=p["program_id"],
+        run_id=p["run_id"],
+        proposal_id=p["_id"],
+        mentor_id=p["mentor_id"],
+        mentee_id=p["mentee_id"],
+        score=max(p["score"], 0.0),
+    )
+    return make_event(data, p["district"], p["_id"], p["_id"])
