@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,9 @@ def load(urls: dict[str, str], signing_key: Path, say: Any = print) -> dict[str,
             _ok(http.post(f"{urls['notification']}/districts/{DISTRICT}/contacts", content=roster, headers=csv_headers))
             say(f"enrolled {imported['accepted']} teachers in program {program['id']}")
             run = _ok(http.post(f"{urls['matching']}/programs/{program['id']}/match-runs?wait=30"))
-            say(f"match run proposed {len(run['proposals'])} pairs; {len(run['unmatched'])} mentees unmatched")
+            reasons = Counter(u["reason"] for u in run["unmatched"])
+            why = "; ".join(f"{n} {reason}" for reason, n in reasons.most_common())
+            say(f"match run proposed {len(run['proposals'])} pairs; {len(run['unmatched'])} mentees unmatched ({why})")
             for proposal in run["proposals"]:
                 _ok(http.post(f"{urls['matching']}/proposals/{proposal['id']}/approve"))
             say(f"approved {len(run['proposals'])} proposals: relationships started")
