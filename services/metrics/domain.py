@@ -26,14 +26,23 @@ from shared.contracts.matching import (
     RelationshipStarted,
 )
 from shared.contracts.notification import NotificationFailed, NotificationSent
-from shared.contracts.scheduling import MeetingCompleted, MeetingMissed, MeetingScheduled
+from shared.contracts.scheduling import (
+    InductionHoursShort,
+    MeetingCancelled,
+    MeetingCompleted,
+    MeetingMissed,
+    MeetingOverdue,
+    MeetingRescheduled,
+    MeetingScheduled,
+    ReminderDue,
+)
 
 # Precedence of each collection's statuses; equal ranks are both final (the first one stays).
 STATUS_RANKS: Final[dict[str, dict[str, int]]] = {
     # a self-directed request is a proposal too; declined and approved are both final
     "proposals": {"proposed": 0, "requested": 0, "approved": 1, "declined": 1},
     "relationships": {"active": 0, "ended": 1},
-    "meetings": {"scheduled": 0, "completed": 1, "missed": 1},
+    "meetings": {"scheduled": 0, "completed": 1, "missed": 1, "cancelled": 1},
     "surveys": {"issued": 0, "submitted": 1},
     # A notification that was delivered is delivered, even if a failed attempt is reported late.
     "notifications": {"failed": 0, "sent": 1},
@@ -106,6 +115,18 @@ def _change(district: str, data: EventData) -> Change:
             if isinstance(data, MeetingCompleted):
                 return Change("meetings", data.meeting_id, facts, "completed", {"minutes": data.duration_minutes})
             return Change("meetings", data.meeting_id, facts, "missed", {"minutes": 0})
+        case MeetingRescheduled() | MeetingCancelled() | MeetingOverdue() | ReminderDue():
+            facts = {**_base(data.program_id, district), "relationship_id": data.relationship_id, "kind": data.meeting_kind.value}
+            if isinstance(data, MeetingCancelled):
+                return Change("meetings", data.meeting_id, facts, "cancelled", {"minutes": 0})
+            if isinstance(data, MeetingRescheduled):
+                return Change("meetings", data.meeting_id, {**facts, "reschedules": data.sequence})
+            if isinstance(data, MeetingOverdue):
+                return Change("meetings", data.meeting_id, {**facts, "overdue": True})
+            return Change("meetings", data.meeting_id, {**facts, "reminded": True})
+        case InductionHoursShort():
+            facts = {**_base(data.program_id, district), "induction_hours_short": True}
+            return Change("relationships", data.relationship_id, facts)
         case SurveyIssued() | SurveySubmitted():
             facts = {**_base(data.program_id, district), "relationship_id": data.relationship_id, "template": data.template.value}
             if isinstance(data, SurveyIssued):

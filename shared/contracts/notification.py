@@ -13,6 +13,8 @@ from shared.contracts.subjects import Domain, EventKind
 
 class Channel(StrEnum):
     EMAIL = "email"
+    IN_APP = "in_app"  # the person's inbox in the platform
+    WEBHOOK = "webhook"  # the district's configured endpoint, signed with HMAC-SHA256
 
 
 def _kind(action: str) -> EventKind:

@@ -19,7 +19,17 @@ from shared.contracts.matching import (
     RelationshipStarted,
 )
 from shared.contracts.notification import Channel, NotificationFailed, NotificationSent
-from shared.contracts.scheduling import MeetingCompleted, MeetingKind, MeetingMissed, MeetingScheduled
+from shared.contracts.scheduling import (
+    InductionHoursShort,
+    MeetingCancelled,
+    MeetingCompleted,
+    MeetingKind,
+    MeetingMissed,
+    MeetingOverdue,
+    MeetingRescheduled,
+    MeetingScheduled,
+    ReminderDue,
+)
 
 NOW = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
 P, D = "prog1", "D1"
@@ -49,6 +59,22 @@ APPROVED = MatchApproved(program_id=P, proposal_id="pr1", relationship_id="r1", 
 REQUESTED = MatchRequested(program_id=P, proposal_id="pr2", mentor_id="m1", mentee_id="e2")
 DECLINED = MatchDeclined(program_id=P, proposal_id="pr2", mentor_id="m1", mentee_id="e2")
 FLAGGED = InductionFlagged(program_id=P, participant_id="e2", enrolled_at=NOW, days_unmatched=31)
+PEOPLE = {"participant_ids": ["m1", "e1"]}
+RESCHEDULED = MeetingRescheduled(
+    **MEETING, **PEOPLE, starts_at=NOW, previous_starts_at=NOW, duration_minutes=60, sequence=1, rescheduled_by="m1"
+)
+CANCELLED = MeetingCancelled(**MEETING, **PEOPLE, starts_at=NOW, cancelled_by="e1")
+OVERDUE = MeetingOverdue(**MEETING, **PEOPLE, ends_at=NOW)
+REMINDER = ReminderDue(**MEETING, **PEOPLE, reminder_id="rm1", starts_at=NOW, duration_minutes=60, offset_minutes=60)
+SHORT = InductionHoursShort(
+    program_id=P,
+    relationship_id="r1",
+    participant_id="e1",
+    logged_minutes=30,
+    required_minutes=240,
+    window_days=28,
+    window_end=NOW,
+)
 
 Store = dict[tuple[str, str], dict[str, Any]]
 

@@ -14,6 +14,7 @@ from shared.contracts.envelope import EventData, make_event
 from shared.contracts.matching import ParticipantEnrolled, ProgramCreated, ProgramModel, Role
 from tests.unit.metrics.samples import (
     APPROVED,
+    CANCELLED,
     COMPLETED,
     DECLINED,
     ENDED,
@@ -22,10 +23,14 @@ from tests.unit.metrics.samples import (
     ISSUED,
     MISSED,
     NOW,
+    OVERDUE,
     PROPOSED,
+    REMINDER,
     REQUESTED,
+    RESCHEDULED,
     SCHEDULED,
     SENT,
+    SHORT,
     STARTED,
     SUBMITTED,
     D,
@@ -92,6 +97,11 @@ def test_every_catalogue_type_has_a_projection():
             REQUESTED,
             DECLINED,
             FLAGGED,
+            RESCHEDULED,
+            CANCELLED,
+            OVERDUE,
+            REMINDER,
+            SHORT,
         )
     }
     assert projected == set(EVENTS)
@@ -170,3 +180,10 @@ def test_unknown_type_is_not_decoded_and_labelled_unknown():
     assert decode(envelope) is None
     assert envelope.type_label == UNKNOWN
     assert _envelope(COMPLETED).type_label == "org.mentoring.meeting.completed.v1"
+
+
+def test_a_cancelled_meeting_stays_cancelled_and_reschedules_reminders_overdue_are_facts():
+    store = replay(SCHEDULED, RESCHEDULED, REMINDER, OVERDUE, CANCELLED, SCHEDULED)
+    meeting = store[("meetings", "mt1")]
+    assert (meeting["status"], meeting["reschedules"], meeting["reminded"], meeting["overdue"]) == ("cancelled", 1, True, True)
+    assert replay(STARTED, SHORT)[("relationships", "r1")]["induction_hours_short"] is True
