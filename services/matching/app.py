@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
 from nats.js.errors import NotFoundError
@@ -21,6 +22,7 @@ from .induction import Induction
 from .metrics import MatchingMetrics
 from .repository import MatchingRepository
 from .runs import MatchRuns
+from .seats import Seats
 from .settings import MatchingSettings
 from .workflow import Matching
 
@@ -37,6 +39,7 @@ PUBLISHES = (
     events.MatchRunRequested,
 )
 JOB = events.MatchRunRequested.kind
+QUEUE_LAG_SECONDS = 15.0
 
 
 def create_runtime(settings: MatchingSettings | None = None) -> ServiceRuntime:
@@ -47,17 +50,20 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     settings = settings or MatchingSettings()
     runtime = create_runtime(settings)
     repo = MatchingRepository(runtime.db)
+    seats = Seats(runtime.db)
     runtime.on_startup(repo.ensure_indexes)
+    runtime.on_startup(seats.ensure_indexes)
     metrics = MatchingMetrics(runtime.registry)
     runs = MatchRuns(
         repo,
+        seats,
         runtime.outbox,
         metrics,
         replica=f"{socket.gethostname()}:{os.getpid()}",
         heartbeat_seconds=settings.job_ack_wait_seconds / 3,
         hold_seconds=settings.job_hold_seconds,
     )
-    matching = Matching(repo, runtime.outbox, metrics, runs)
+    matching = Matching(repo, seats, runtime.outbox, metrics, runs)
     induction = Induction(repo, runtime.outbox, metrics)
     runtime.provide("runs", runs)
     runtime.provide("max_deliver", settings.max_deliver)
@@ -66,9 +72,14 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
 
     async def housekeeping() -> None:
         await induction.sweep()
+        stuck_after = timedelta(seconds=settings.job_ack_wait_seconds * 3)
+        await runs.fail_stuck(settings.max_deliver, stuck_after)
+
+    async def queue_lag() -> None:
         await _refresh_queue_lag(runtime, metrics)
 
     runtime.every(settings.housekeeping_seconds, housekeeping)
+    runtime.every(QUEUE_LAG_SECONDS, queue_lag)
     api = APIRouter()
     for part in (router, runs_router, choices_router):
         api.include_router(part)

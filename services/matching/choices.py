@@ -58,6 +58,7 @@ class Choices:
     async def suggest(self, program: Document, mentee_id: str) -> list[dict[str, Any]]:
         """The mentee's top-k mentors, with each one's score breakdown and public profile."""
         self._self_directed(program)
+        _choosing(program)
         problem = await self._problem(program, mentee_id)
         found = suggestions(problem, mentee_id, program_settings(program).suggestions)
         people = {p["participant_id"]: p for p in await self.matching.repo.participants_of(program["_id"], program["district"])}
@@ -66,18 +67,25 @@ class Choices:
     async def request(self, program: Document, mentee_id: str, mentor_id: str) -> Document:
         """A mentee asks a mentor (one open request at a time); the mentor accepts or declines."""
         self._self_directed(program)
+        _choosing(program)
         check = await self._check(program, mentor_id, mentee_id, [])
-        proposal = await self._add(program, mentee_id, mentor_id, check, origin="request", status="requested")
+        request_id = str(uuid.uuid4())
+        if not await self.matching.seats.take("request", program["_id"], mentee_id, request_id):
+            raise ConflictError("this mentee already has an open proposal or request")
+        proposal = await self._add(program, mentee_id, mentor_id, check, _id=request_id, origin="request", status="requested")
         data = MatchRequested(program_id=program["_id"], proposal_id=proposal["_id"], mentor_id=mentor_id, mentee_id=mentee_id)
         pid = proposal["_id"]
         await self.matching.outbox.emit([make_event(data, program["district"], pid, derived_id("match.requested", pid))])
         return proposal
 
     async def accept(self, proposal: Document) -> Document:
-        return await self.matching.start(proposal, was="requested")
+        relationship = await self.matching.start(proposal, was="requested")
+        await self.matching.seats.release(proposal["_id"], "request")
+        return relationship
 
     async def decline(self, proposal: Document) -> Document:
         decided = await self._decide(proposal, "declined")
+        await self.matching.seats.release(proposal["_id"], "request")
         data = MatchDeclined(
             program_id=decided["program_id"],
             proposal_id=decided["_id"],
@@ -89,7 +97,9 @@ class Choices:
         return decided
 
     async def withdraw(self, proposal: Document) -> Document:
-        return await self._decide(proposal, "withdrawn")
+        withdrawn = await self._decide(proposal, "withdrawn")
+        await self.matching.seats.release(proposal["_id"], "request")
+        return withdrawn
 
     # helpers
     async def _decide(self, proposal: Document, status: str) -> Document:
@@ -138,7 +148,7 @@ class Choices:
 
     async def _add(self, program: Document, mentee_id: str, mentor_id: str, check: PairCheck, **fields: Any) -> Document:
         proposal: Document = {
-            "_id": str(uuid.uuid4()),
+            "_id": fields.pop("_id", None) or str(uuid.uuid4()),
             "program_id": program["_id"],
             "district": program["district"],
             "run_id": None,
@@ -150,6 +160,12 @@ class Choices:
         }
         await self.matching.repo.add_proposal(proposal)
         return proposal
+
+
+def _choosing(program: Document) -> None:
+    """Only a mentee (a peer, in peer programs) chooses a mentor."""
+    if program["me"]["role"] not in ("mentee", "peer"):
+        raise ConflictError("only a mentee of this program asks for a mentor")
 
 
 def _scored(check: PairCheck) -> Document:

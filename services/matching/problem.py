@@ -1,8 +1,13 @@
 """From the stored program to the engine's ``Problem``: who is still open, with how much room, under which rules.
 
-Pure: the workflow loads the documents, this module decides. Approved pairs are never disturbed — a mentee in an
-active relationship takes no part, and a mentor takes part with the room left (capacity minus active mentees, and
-minus open proposals when the run only fills what is left). Previous partners are excluded from each other.
+Pure: the runs load the documents, this module decides. Approved pairs are never disturbed — a mentee in an active
+relationship takes no part, and a mentor takes part with the room left (capacity minus active mentees, minus open
+proposals). Previous partners are excluded from each other; participants who left the program take no part.
+
+Group programs whose mentors already lead a group are solved in two steps (``solve_state``): first the open mentees
+are placed into existing groups' free places (no minimum: the group exists), then the rest form new groups under
+the program's ``group_min``/``group_max``. The engine has one group minimum for all mentors, so the two steps are
+optimal each, not jointly.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from pydantic import ValidationError
 
 from shared.storage.mongo import Document
 
-from .engine.model import Mode, Problem, Profile, Role, Rules
+from .engine.model import Mode, Problem, Profile, Role, Rules, Solution
+from .engine.solver import solve
 
 REQUIRED = ("subjects", "grade_bands", "years_experience")
-OPEN_STATUSES = ("draft", "requested", "pending")
+OPEN_STATUSES = ("draft", "requested")  # a run's ``pending`` proposals are hidden until it finishes
 
 
 class Scope(StrEnum):
@@ -59,7 +65,7 @@ def build_problem(state: ProgramState, scope: Scope) -> tuple[Problem, list[Inco
     incomplete: list[Incomplete] = []
     for doc in state.participants:
         pid = doc["participant_id"]
-        if pid in busy or (state.rules.mode is Mode.PEER and doc["role"] != Role.PEER.value):
+        if doc.get("left_at") is not None or pid in busy or (state.rules.mode is Mode.PEER and doc["role"] != Role.PEER.value):
             continue
         profile = to_profile(doc, state.rules, partners.get(pid, ()))
         if isinstance(profile, Incomplete):
@@ -105,11 +111,46 @@ def to_profile(doc: Document, rules: Rules, partners: Iterable[str] = ()) -> Pro
 
 
 def mentor_capacity(doc: Document, rules: Rules) -> int:
-    """The capacity a participant's profile gives, else 1 (the group size maximum in group programs)."""
+    """How many mentees a mentor may have: the profile's capacity (default 1), in group programs at most
+    ``group_max`` (default ``group_max``)."""
     capacity = doc.get("capacity")
-    if capacity is None:
-        return rules.group_max if rules.mode is Mode.GROUP else 1
-    return int(capacity)
+    if rules.mode is Mode.GROUP:
+        return rules.group_max if capacity is None else min(int(capacity), rules.group_max)
+    return 1 if capacity is None else int(capacity)
+
+
+def solve_state(state: ProgramState, scope: Scope) -> tuple[Solution, list[Incomplete]]:
+    """Build and solve the run's problem (two steps for group programs with existing groups, see above)."""
+    problem, incomplete = build_problem(state, scope)
+    rules = problem.rules
+    taken = Counter(r["mentor_id"] for r in state.relationships if r["status"] == "active")
+    taken.update(p["mentor_id"] for p in state.open_proposals)
+    existing = {p.id for p in problem.participants if p.role is Role.MENTOR and taken[p.id]}
+    if rules.mode is not Mode.GROUP or not existing:
+        return solve(problem), incomplete
+    mentees = [p for p in problem.participants if p.role is Role.MENTEE]
+    into_groups = Problem(
+        participants=(*(p for p in problem.participants if p.id in existing), *mentees),
+        rules=rules.model_copy(update={"group_min": 1}),
+    )
+    first = solve(into_groups)
+    placed = {pair.mentee_id for pair in first.pairs}
+    rest = Problem(
+        participants=tuple(p for p in problem.participants if p.id not in existing and p.id not in placed), rules=rules
+    )
+    second = solve(rest)
+    return _merged(first, second), incomplete
+
+
+def _merged(first: Solution, second: Solution) -> Solution:
+    return Solution(
+        pairs=tuple(sorted((*first.pairs, *second.pairs), key=lambda p: (p.mentor_id, p.mentee_id))),
+        unmatched=second.unmatched,
+        objective=round(first.objective + second.objective, 6),
+        alternatives={**first.alternatives, **second.alternatives},
+        proven_optimal=first.proven_optimal and second.proven_optimal,
+        pairs_considered=first.pairs_considered + second.pairs_considered,
+    )
 
 
 def _partners(relationships: list[Document]) -> dict[str, list[str]]:

@@ -16,7 +16,17 @@ from shared.storage.mongo import Document, insert_once, restore_bools, restore_d
 
 from .problem import OPEN_STATUSES
 
-TIME_FIELDS = ("decided_at", "ended_at", "started_at", "claimed_at", "finished_at", "requested_at", "flagged_at")
+TIME_FIELDS = (
+    "decided_at",
+    "ended_at",
+    "started_at",
+    "claimed_at",
+    "finished_at",
+    "requested_at",
+    "flagged_at",
+    "edited_at",
+    "left_at",
+)
 BOOL_FIELDS = ("trained", "proven_optimal", "superseded", "virtual", "edited")
 
 
@@ -96,6 +106,12 @@ class MatchingRepository:
         rows = await self.participants.find({"district": district, "participant_id": participant_id}, {"_id": 0}).to_list()
         return sorted(rows, key=lambda r: r["program_id"])
 
+    async def mark_left(self, program_id: str, participant_id: str, at: datetime) -> None:
+        """The teacher left the program (a relationship ended because they left): no more proposals for them."""
+        await self.participants.update_one(
+            {"program_id": program_id, "participant_id": participant_id}, {"$set": {"left_at": at}}
+        )
+
     async def flag_participant(self, program_id: str, participant_id: str, at: datetime) -> bool:
         """Mark a mentee flagged by the induction timer; False when another replica did it first."""
         result = await self.participants.update_one(
@@ -104,8 +120,13 @@ class MatchingRepository:
         return result.modified_count == 1
 
     # runs
-    async def add_run(self, run: Document) -> None:
-        await self.runs.insert_one(run)
+    async def add_run(self, run: Document) -> bool:
+        """False when a run with this id exists already (a retried request)."""
+        return await insert_once(self.runs, run)
+
+    async def unfinished_runs(self) -> list[Document]:
+        rows = await self.runs.find({"status": {"$in": ["queued", "running"]}}, {"unmatched": 0, "incomplete": 0}).to_list()
+        return [_read(r) for r in rows]
 
     async def run(self, run_id: str) -> Document | None:
         return _maybe(await self.runs.find_one({"_id": run_id}))

@@ -3,11 +3,13 @@
 A run is done exactly once in effect, also when the replica solving it dies: the job is acknowledged only after the
 run is finished, a silent replica's job is redelivered to another one after the consumer's ack wait, and every write
 is keyed by the run (proposal ids derive from run and mentee, leftovers of a crashed attempt are replaced, the run is
-marked done once, events carry derived ids). While solving, the replica tells JetStream it is still working
+marked done once, events carry derived ids). While working, the replica tells JetStream it is still working
 (``in_progress``) so a long solve is not taken away from a live replica.
 
-Ordering: runs of one program may be solved concurrently; the newest *requested* run of scope ``all`` wins. An older
-run finishing later hides its proposals as superseded, a newer one supersedes older drafts.
+One run per program at a time: a run works under the program's lease (``seats.Seats.lease``), so each run sees the
+program as the previous one left it. A run of scope ``all`` supersedes the drafts earlier runs left; one of scope
+``remaining`` leaves them and matches around them. A done run whose proposals were not shown yet (its replica died in
+between) shows them only if no run finished after it; otherwise they are superseded unseen.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shared.contracts.envelope import CloudEvent, derived_id, make_event
 from shared.contracts.matching import MatchProposed, MatchRunRequested
@@ -27,13 +29,14 @@ from shared.messaging.outbox import Outbox
 from shared.storage.mongo import Document
 
 from .engine.model import Solution
-from .engine.solver import solve
 from .metrics import MatchingMetrics
 from .policy import program_rules
-from .problem import Incomplete, ProgramState, Scope, build_problem
+from .problem import Incomplete, ProgramState, Scope, solve_state
 from .repository import MatchingRepository
+from .seats import Seats
 
 log = logging.getLogger(__name__)
+LEASE_POLL_SECONDS = 0.5
 Heartbeat = Callable[[], Awaitable[None]]
 Clock = Callable[[], datetime]
 
@@ -45,6 +48,7 @@ def utc_now() -> datetime:
 @dataclass
 class MatchRuns:
     repo: MatchingRepository
+    seats: Seats
     outbox: Outbox
     metrics: MatchingMetrics
     replica: str  # who takes a job, recorded on the run (host:pid)
@@ -64,11 +68,11 @@ class MatchRuns:
             "requested_at": self.clock(),
             "attempts": 0,
         }
-        if cause:
-            existing = await self.repo.run(run_id)
-            if existing is not None:
-                return existing
-        await self.repo.add_run(run)
+        if not await self.repo.add_run(run):
+            run = await self.repo.run(run_id) or run
+            if run["status"] != "queued":
+                return run
+        # Emitted again for a queued run found on a retry (the job may not have gone out): the derived id dedupes.
         job = MatchRunRequested(program_id=program["_id"], run_id=run_id)
         await self.outbox.emit([make_event(job, program["district"], run_id, derived_id("matchrun.requested", run_id))])
         return run
@@ -79,45 +83,74 @@ class MatchRuns:
         if run is None:
             log.warning("match-run job for unknown run %s dropped", run_id)
             return
-        if run["status"] == "queued":
-            self.metrics.queue_wait_seconds.observe(max((self.clock() - run["requested_at"]).total_seconds(), 0.0))
-        claimed = await self.repo.claim_run(run_id, self.replica, self.clock())
-        if claimed is not None:
-            self.metrics.run_attempts.inc()
-            async with _beating(heartbeat, self.heartbeat_seconds):
-                if self.hold_seconds:
-                    await asyncio.sleep(self.hold_seconds)
-                await self._solve(claimed)
-        await self._publish(run_id)
+        ttl = timedelta(seconds=self.heartbeat_seconds * 3)
+        program_id = run["program_id"]
+
+        async def beat() -> None:
+            await heartbeat()
+            await self.seats.lease(program_id, run_id, self.clock(), ttl)
+
+        async with _beating(beat, self.heartbeat_seconds):
+            version = await self._lease(program_id, run_id, ttl)
+            try:
+                if run["status"] == "queued":
+                    self.metrics.queue_wait_seconds.observe(max((self.clock() - run["requested_at"]).total_seconds(), 0.0))
+                claimed = await self.repo.claim_run(run_id, self.replica, self.clock())
+                if claimed is not None:
+                    self.metrics.run_attempts.inc()
+                    if self.hold_seconds:
+                        await asyncio.sleep(self.hold_seconds)
+                    await self._solve(claimed, version)
+                await self._publish(run_id)
+            finally:
+                await self.seats.unlease(program_id, run_id)
+
+    async def _lease(self, program_id: str, run_id: str, ttl: timedelta) -> int:
+        """Wait for the program's run lease (another run of it may be working, possibly on another replica)."""
+        while True:
+            version = await self.seats.lease(program_id, run_id, self.clock(), ttl)
+            if version is not None:
+                return version
+            await asyncio.sleep(LEASE_POLL_SECONDS)  # the holder is another process: nothing to wait on
 
     async def fail(self, run_id: str, error: str) -> None:
-        """The job's last delivery failed: the run is marked failed (the coordinator can request a new one)."""
+        """The job's last delivery failed: the run is marked failed and its hidden proposals dropped."""
         await self.repo.finish_run(run_id, "failed", {"error": error[:500], "finished_at": self.clock()})
+        await self.repo.replace_pending(run_id, [])
 
-    async def _solve(self, run: Document) -> None:
+    async def fail_stuck(self, max_attempts: int, older_than: timedelta) -> int:
+        """Runs whose replicas died on every delivery (e.g. killed for memory) are marked failed; returns how many."""
+        now, failed = self.clock(), 0
+        for run in await self.repo.unfinished_runs():
+            claimed_at = run.get("claimed_at")
+            if run.get("attempts", 0) >= max_attempts and claimed_at is not None and now - claimed_at > older_than:
+                await self.fail(run["_id"], "every delivery of the job stopped before the run finished")
+                failed += 1
+        return failed
+
+    async def _solve(self, run: Document, version: int) -> None:
         program = await self.repo.program(run["program_id"])
         if program is None:
             await self.repo.finish_run(run["_id"], "failed", {"error": "program no longer exists"})
             return
+        scope = Scope(run["scope"])
+        open_proposals = await self.repo.open_proposals(program["_id"])
+        if scope is Scope.ALL:  # earlier runs' drafts are replaced; hand-made drafts and requests stay
+            open_proposals = [p for p in open_proposals if p.get("origin") != "run"]
         state = ProgramState(
             program_rules(program),
             await self.repo.participants_of(program["_id"], program["district"]),
             await self.repo.relationships_in(program["_id"]),
-            [p for p in await self.repo.open_proposals(program["_id"]) if p.get("run_id") != run["_id"]],
+            open_proposals,
         )
-        scope = Scope(run["scope"])
-        problem, incomplete = build_problem(state, scope)
         started = time.perf_counter()
-        solution = await asyncio.to_thread(solve, problem)  # CPU-bound: the event loop (and /health) keep answering
+        # CPU-bound: solved in a worker thread, so the event loop (and /health) keep answering.
+        solution, incomplete = await asyncio.to_thread(solve_state, state, scope)
         seconds = time.perf_counter() - started
         now = self.clock()
         await self.repo.replace_pending(run["_id"], _proposals(run, solution, now))
-        newer = await self._newer_full_run_done(run)
-        if scope is Scope.ALL and not newer:
-            older = [r["_id"] for r in await self.repo.runs_of(run["program_id"]) if r["requested_at"] <= run["requested_at"]]
-            await self.repo.supersede_drafts(run["program_id"], [r for r in older if r != run["_id"]])
         summary = _summary(solution, incomplete, seconds, now)
-        if await self.repo.finish_run(run["_id"], "done", {**summary, "superseded": newer}):
+        if await self.repo.finish_run(run["_id"], "done", {**summary, "lease_version": version}):
             self.metrics.runs.inc()
             self.metrics.solve_seconds.observe(seconds)
             self.metrics.proposals.inc(len(solution.pairs))
@@ -125,22 +158,20 @@ class MatchRuns:
             self.metrics.pairs_considered.inc(solution.pairs_considered)
 
     async def _publish(self, run_id: str) -> None:
-        """Make a done run's proposals visible and announce them (again, harmlessly, after a redelivery)."""
+        """Show a done run's proposals and announce them (again, harmlessly, after a redelivery)."""
         run = await self.repo.run(run_id)
         if run is None or run["status"] != "done":
             return
-        hidden = run.get("superseded") or await self._newer_full_run_done(run)
-        await self.repo.publish_pending(run_id, "superseded" if hidden else "draft")
-        if not hidden and await self._newer_full_run_done(run):  # a newer run finished meanwhile: it wins
-            await self.repo.supersede_drafts(run["program_id"], [run_id])
+        others = [r for r in await self.repo.runs_of(run["program_id"]) if r["_id"] != run_id and r["status"] == "done"]
+        stale = any(r.get("lease_version", 0) > run.get("lease_version", 0) for r in others)
+        if stale:  # a run finished after this one: it saw a newer program, its proposals stand
+            await self.repo.publish_pending(run_id, "superseded")
+            return
+        if run["scope"] == Scope.ALL.value:
+            await self.repo.supersede_drafts(run["program_id"], [r["_id"] for r in others])
+        await self.repo.publish_pending(run_id, "draft")
         proposals = [p for p in await self.repo.proposals_of_run(run_id) if p["status"] in ("draft", "approved", "rejected")]
         await self.outbox.emit([_proposed(p) for p in proposals])
-
-    async def _newer_full_run_done(self, run: Document) -> bool:
-        return any(
-            r["status"] == "done" and r["scope"] == Scope.ALL.value and r["requested_at"] > run["requested_at"]
-            for r in await self.repo.runs_of(run["program_id"])
-        )
 
 
 @contextlib.asynccontextmanager

@@ -31,6 +31,7 @@ from .policy import ProgramPolicy, ProgramSettings, Selection, program_rules, pr
 from .problem import Scope, mentor_capacity
 from .repository import MatchingRepository
 from .runs import Clock, MatchRuns, utc_now
+from .seats import Seats
 
 
 class NotFoundError(LookupError):
@@ -47,6 +48,7 @@ NO_REMATCH = (EndReason.COMPLETED, EndReason.EARLY_MENTEE_LEFT)
 @dataclass
 class Matching:
     repo: MatchingRepository
+    seats: Seats
     outbox: Outbox
     metrics: MatchingMetrics
     runs: MatchRuns
@@ -93,8 +95,11 @@ class Matching:
     async def import_roster(self, program_id: str, roster: ParsedRoster) -> list[str]:
         """Store valid rows (profile only: e-mail stays with notification); returns new participant ids.
 
-        A re-import updates the columns the file gives and keeps the others. When the program already has
-        relationships (it is running) and new mentees arrive, a run for the remaining capacity is queued.
+        A re-import updates the columns the file gives and keeps the others; a teacher on the roster again after
+        leaving takes part again. When the program already has relationships (it is running) and the roster has
+        mentees with neither a relationship nor an open proposal, a run for the remaining capacity is queued (its id
+        derives from those mentees, so a retried import queues it once). Enrolment events are emitted for every row
+        with its stored enrolment time: a retried import re-emits the same ids, which the outbox drops.
         """
         program = await self.program(program_id)
         district, now = program["district"], self.clock()
@@ -111,30 +116,44 @@ class Matching:
                 "name": row.name,
                 "role": row.role.value,
                 **fields,
+                "left_at": None,
                 "enrolled_at": now,
             }
             docs.append(doc)
         new_ids = await self.repo.upsert_participants(docs)
-        roles = {d["participant_id"]: Role(d["role"]) for d in docs}
+        stored = {p["participant_id"]: p for p in await self.repo.participants_of(program_id, district)}
         await self.outbox.emit(
             [
                 make_event(
-                    ParticipantEnrolled(program_id=program_id, participant_id=pid, role=roles[pid], enrolled_at=now),
+                    ParticipantEnrolled(
+                        program_id=program_id,
+                        participant_id=d["participant_id"],
+                        role=Role(d["role"]),
+                        enrolled_at=stored[d["participant_id"]]["enrolled_at"],
+                    ),
                     district,
-                    pid,
-                    derived_id("participant.enrolled", program_id, pid),
+                    d["participant_id"],
+                    derived_id("participant.enrolled", program_id, d["participant_id"]),
                 )
-                for pid in new_ids
+                for d in docs
             ]
         )
         self.metrics.roster_rows.labels(outcome="accepted").inc(len(roster.rows))
         self.metrics.roster_rows.labels(outcome="rejected").inc(len(roster.errors))
-        settings = program_settings(program)
-        late = [pid for pid in new_ids if roles[pid] is not Role.MENTOR]
-        if late and settings.match_late_enrolees and settings.selection is Selection.COORDINATOR:
-            if await self.repo.ever_matched(program_id):
-                await self.runs.request(program, Scope.REMAINING)
+        await self._match_late_enrolees(program, [d["participant_id"] for d in docs if d["role"] != Role.MENTOR.value])
         return new_ids
+
+    async def _match_late_enrolees(self, program: Document, waiting: list[str]) -> None:
+        settings = program_settings(program)
+        if not waiting or not settings.match_late_enrolees or settings.selection is not Selection.COORDINATOR:
+            return
+        if not await self.repo.ever_matched(program["_id"]):
+            return  # not running yet: the coordinator starts it with a first run
+        engaged = await self.repo.engaged_ids(program["_id"])
+        proposed = {p["mentee_id"] for p in await self.repo.open_proposals(program["_id"])}
+        late = sorted(set(waiting) - engaged - proposed)
+        if late:
+            await self.runs.request(program, Scope.REMAINING, cause=f"late:{derived_id(*late)}")
 
     # decisions
     async def approve(self, proposal_id: str) -> Document:
@@ -146,9 +165,13 @@ class Matching:
         program = await self.program(proposal["program_id"])
         if proposal["status"] == was:
             await self._check_free(program, proposal)
-            proposal = await self.repo.decide(proposal["_id"], "approved", self.clock(), was=was) or await self._proposal(
-                proposal["_id"]
-            )
+            await self._reserve(program, proposal)
+            decided = await self.repo.decide(proposal["_id"], "approved", self.clock(), was=was)
+            if decided is None:  # decided meanwhile by another request: give the seats back unless it was approved
+                decided = await self._proposal(proposal["_id"])
+                if decided["status"] != "approved":
+                    await self.seats.release(proposal["_id"])
+            proposal = decided
         if proposal["status"] != "approved":
             raise ConflictError(f"proposal is {proposal['status']}, only a {was} proposal can be approved")
         relationship = {
@@ -182,6 +205,21 @@ class Matching:
             ]
         )
         return relationship
+
+    async def _reserve(self, program: Document, proposal: Document) -> None:
+        """Take the mentee's seat and a mentor slot (both peers' seats in peer programs): the race-free check."""
+        pid, program_id = proposal["_id"], program["_id"]
+        if not await self.seats.take("person", program_id, proposal["mentee_id"], pid):
+            raise ConflictError("the mentee is already in an active relationship in this program")
+        if program["model"] == ProgramModel.PEER.value:
+            ok = await self.seats.take("person", program_id, proposal["mentor_id"], pid)
+        else:
+            mentor = await self.repo.participant(program_id, proposal["mentor_id"])
+            capacity = 1 if mentor is None else mentor_capacity(mentor, program_rules(program))
+            ok = await self.seats.take_mentor(program_id, proposal["mentor_id"], capacity, pid)
+        if not ok:
+            await self.seats.release(pid)
+            raise ConflictError("the mentor has no room left (capacity reached by active relationships)")
 
     async def _check_free(self, program: Document, proposal: Document) -> None:
         engaged = await self.repo.engaged_ids(program["_id"])
@@ -224,6 +262,10 @@ class Matching:
         await self.outbox.emit(
             [make_event(data, ended["district"], relationship_id, derived_id("relationship.ended", relationship_id))]
         )
+        await self.seats.release(ended["proposal_id"])
+        leaver = {EndReason.EARLY_MENTEE_LEFT: ended["mentee_id"], EndReason.EARLY_MENTOR_LEFT: ended["mentor_id"]}.get(reason)
+        if leaver is not None:
+            await self.repo.mark_left(ended["program_id"], leaver, ended["ended_at"])
         await self._maybe_rematch(ended, reason)
         return ended
 
