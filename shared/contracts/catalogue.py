@@ -17,6 +17,7 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     matching.MatchRequested,
     matching.MatchDeclined,
     matching.InductionFlagged,
+    matching.ParticipantStatusChanged,
     scheduling.MeetingScheduled,
     scheduling.MeetingCompleted,
     scheduling.MeetingMissed,
@@ -29,6 +30,10 @@ EVENTS: Final[tuple[type[EventData], ...]] = (
     notification.NotificationFailed,
     feedback.SurveyIssued,
     feedback.SurveySubmitted,
+    feedback.SurveyReminderDue,
+    feedback.AnonymousAnswersReleased,
+    feedback.RelationshipAtRisk,
+    feedback.ClosureRecorded,
 )
 
 #: Internal messages on work queues: on the bus, not part of the public contract.

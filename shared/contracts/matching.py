@@ -45,13 +45,32 @@ class ProgramCreated(EventData):
 
 
 class ParticipantEnrolled(EventData):
-    """A teacher joined a program as mentor or mentee."""
+    """A teacher joined a program as mentor or mentee (``school``: the school's name, for per-school figures)."""
 
     kind: ClassVar[EventKind] = _kind("participant", "enrolled")
     program_id: OpaqueId
     participant_id: OpaqueId
     role: Role
     enrolled_at: datetime
+    school: str | None = Field(default=None, max_length=200)
+
+
+class TeachingStatus(StrEnum):
+    TEACHING = "teaching"
+    LEFT_TEACHING = "left_teaching"
+    LEFT_DISTRICT = "left_district"
+    ON_LEAVE = "on_leave"
+
+
+class ParticipantStatusChanged(EventData):
+    """Whether a participant still teaches in ``term`` (e.g. ``2027-28``): the source of retention figures."""
+
+    kind: ClassVar[EventKind] = _kind("participant", "status_changed")
+    program_id: OpaqueId
+    participant_id: OpaqueId
+    status: TeachingStatus
+    term: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}$")
+    effective_at: datetime
 
 
 class MatchProposed(EventData):

@@ -55,5 +55,5 @@ def test_district_must_be_one_subject_token(district):
 
 def test_catalogue_lists_every_event_once():
     table = markdown_table()
-    assert len({m.kind.type for m in EVENTS}) == len(EVENTS) == 21
+    assert len({m.kind.type for m in EVENTS}) == len(EVENTS) == 26
     assert all(m.kind.type in table for m in EVENTS)
