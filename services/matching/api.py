@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from shared.auth.http import Caller
 from shared.auth.principal import require_manages, require_reads, require_role
 from shared.contracts.envelope import DistrictId
-from shared.contracts.matching import EndReason, ProgramModel, Role
+from shared.contracts.matching import EndReason, ProgramModel, Role, TeachingStatus
 from shared.roster import ParsedRoster
 from shared.roster_upload import (
     CSV_BODY,
@@ -64,6 +64,11 @@ class NewProgram(ProgramPolicy):
 
 class EndRequest(BaseModel):
     reason: EndReason
+
+
+class StatusRequest(BaseModel):
+    status: TeachingStatus
+    term: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}$", description="school year, e.g. 2027-28")
 
 
 def _public(doc: Document) -> dict[str, Any]:
@@ -191,6 +196,23 @@ async def _import(program: Document, roster: ParsedRoster, caller: Caller, match
 @router.get("/programs/{program_id}/participants", tags=["programs"], responses=GUARDED_RECORD)
 async def participants(program: ProgramToRead, matching: Service) -> list[dict[str, Any]]:
     return await matching.repo.participants_of(program["_id"], program["district"])
+
+
+@router.post(
+    "/programs/{program_id}/participants/{participant_id}/status",
+    tags=["programs"],
+    summary="Record whether a participant still teaches in a school year (retention figures)",
+    responses={**GUARDED_RECORD, **UNREADABLE_JSON},
+)
+async def set_status(
+    program: ProgramToWrite, participant_id: str, body: StatusRequest, caller: Caller, matching: Service, audit: Audit
+) -> dict[str, Any]:
+    try:
+        person = await matching.set_status(program, participant_id, body.status, body.term)
+    except NotFoundError as exc:
+        raise _errors_to_http(exc) from exc
+    await audit.record(caller, "participant.status_set", participant_id, program["district"], {"term": body.term})
+    return person
 
 
 @router.get(

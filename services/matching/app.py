@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from nats.js.errors import NotFoundError
 
 from shared.contracts import matching as events
+from shared.contracts.feedback import ClosureRecorded
 from shared.messaging.broker import durable_name
 from shared.service import ServiceRuntime
 
@@ -17,7 +18,7 @@ from .api import router
 from .api_choices import router as choices_router
 from .api_runs import router as runs_router
 from .choices import Choices
-from .handlers import on_match_run
+from .handlers import on_closure_recorded, on_match_run
 from .induction import Induction
 from .metrics import MatchingMetrics
 from .repository import MatchingRepository
@@ -36,6 +37,7 @@ PUBLISHES = (
     events.MatchRequested,
     events.MatchDeclined,
     events.InductionFlagged,
+    events.ParticipantStatusChanged,
     events.MatchRunRequested,
 )
 JOB = events.MatchRunRequested.kind
@@ -66,6 +68,8 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     matching = Matching(repo, seats, runtime.outbox, metrics, runs)
     induction = Induction(repo, runtime.outbox, metrics)
     runtime.provide("runs", runs)
+    runtime.provide("matching", matching)
+    runtime.subscriptions.on(ClosureRecorded.kind, on_closure_recorded)
     runtime.provide("max_deliver", settings.max_deliver)
     # One shared durable: every replica pulls from it, one job at a time.
     runtime.subscriptions.on(JOB, on_match_run, batch_size=1, ack_wait=settings.job_ack_wait_seconds)

@@ -9,11 +9,14 @@ from faststream import Context
 from faststream.nats.annotations import NatsMessage
 
 from shared.contracts.envelope import CloudEvent
+from shared.contracts.feedback import ClosureRecorded
 from shared.contracts.matching import MatchRunRequested
 
 from .runs import MatchRuns
+from .workflow import Matching
 
 Runs = Annotated[MatchRuns, Context("runs")]
+Service = Annotated[Matching, Context("matching")]
 MaxDeliver = Annotated[int, Context("max_deliver")]
 
 
@@ -25,3 +28,8 @@ async def on_match_run(event: CloudEvent[MatchRunRequested], runs: Runs, msg: Na
         if msg.raw_message.metadata.num_delivered >= max_deliver:
             await runs.fail(event.data.run_id, f"{type(exc).__name__}: {exc}")
         raise
+
+
+async def on_closure_recorded(event: CloudEvent[ClosureRecorded], matching: Service) -> None:
+    """A participant closed the relationship in feedback: end it here (and rematch when the program says so)."""
+    await matching.close(event.data.relationship_id, event.data.reason)

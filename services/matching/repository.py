@@ -106,6 +106,10 @@ class MatchingRepository:
         rows = await self.participants.find({"district": district, "participant_id": participant_id}, {"_id": 0}).to_list()
         return sorted(rows, key=lambda r: r["program_id"])
 
+    async def set_teaching_status(self, program_id: str, participant_id: str, term: str, status: str) -> None:
+        key = {"program_id": program_id, "participant_id": participant_id}
+        await self.participants.update_one(key, {"$set": {f"teaching_status.{term}": status}})
+
     async def mark_left(self, program_id: str, participant_id: str, at: datetime) -> None:
         """The teacher left the program (a relationship ended because they left): no more proposals for them."""
         await self.participants.update_one(

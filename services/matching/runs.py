@@ -37,6 +37,7 @@ from .seats import Seats
 
 log = logging.getLogger(__name__)
 LEASE_POLL_SECONDS = 0.5
+LEASE_TTL_BEATS = 6  # a lease outlives six missed heartbeats (two ack waits) before another run may take over
 Heartbeat = Callable[[], Awaitable[None]]
 Clock = Callable[[], datetime]
 
@@ -83,7 +84,7 @@ class MatchRuns:
         if run is None:
             log.warning("match-run job for unknown run %s dropped", run_id)
             return
-        ttl = timedelta(seconds=self.heartbeat_seconds * 3)
+        ttl = timedelta(seconds=self.heartbeat_seconds * LEASE_TTL_BEATS)
         program_id = run["program_id"]
 
         async def beat() -> None:
@@ -158,20 +159,43 @@ class MatchRuns:
             self.metrics.pairs_considered.inc(solution.pairs_considered)
 
     async def _publish(self, run_id: str) -> None:
-        """Show a done run's proposals and announce them (again, harmlessly, after a redelivery)."""
+        """Show a done run's proposals and announce them (again, harmlessly, after a redelivery).
+
+        Runs normally work one at a time, but a replica stalled past its lease may overlap with the next run; the
+        checks are repeated after showing, so whichever of two overlapping runs checks last leaves the newer one's.
+        """
         run = await self.repo.run(run_id)
         if run is None or run["status"] != "done":
             return
-        others = [r for r in await self.repo.runs_of(run["program_id"]) if r["_id"] != run_id and r["status"] == "done"]
-        stale = any(r.get("lease_version", 0) > run.get("lease_version", 0) for r in others)
-        if stale:  # a run finished after this one: it saw a newer program, its proposals stand
+        if await self._newer_done(run, any_scope=True):  # a run finished after this one: its proposals stand
             await self.repo.publish_pending(run_id, "superseded")
             return
-        if run["scope"] == Scope.ALL.value:
-            await self.repo.supersede_drafts(run["program_id"], [r["_id"] for r in others])
+        await self._supersede_older(run)
         await self.repo.publish_pending(run_id, "draft")
+        if await self._newer_done(run, any_scope=False):
+            await self.repo.supersede_drafts(run["program_id"], [run_id])
+        await self._supersede_older(run)
         proposals = [p for p in await self.repo.proposals_of_run(run_id) if p["status"] in ("draft", "approved", "rejected")]
         await self.outbox.emit([_proposed(p) for p in proposals])
+
+    async def _others_done(self, run: Document) -> list[Document]:
+        runs = await self.repo.runs_of(run["program_id"])
+        return [r for r in runs if r["_id"] != run["_id"] and r["status"] == "done"]
+
+    async def _newer_done(self, run: Document, *, any_scope: bool) -> bool:
+        """A run that worked after this one is done (of scope ``all`` only, unless ``any_scope``)."""
+        mine = run.get("lease_version", 0)
+        return any(
+            r.get("lease_version", 0) > mine and (any_scope or r["scope"] == Scope.ALL.value)
+            for r in await self._others_done(run)
+        )
+
+    async def _supersede_older(self, run: Document) -> None:
+        """A run of scope ``all`` replaces the drafts of every run that worked before it."""
+        if run["scope"] == Scope.ALL.value:
+            mine = run.get("lease_version", 0)
+            older = [r["_id"] for r in await self._others_done(run) if r.get("lease_version", 0) < mine]
+            await self.repo.supersede_drafts(run["program_id"], older)
 
 
 @contextlib.asynccontextmanager

@@ -6,6 +6,7 @@ Match runs are in ``runs``, coordinator edits and the self-directed mode in ``ch
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,11 +16,13 @@ from shared.contracts.matching import (
     EndReason,
     MatchApproved,
     ParticipantEnrolled,
+    ParticipantStatusChanged,
     ProgramCreated,
     ProgramModel,
     RelationshipEnded,
     RelationshipStarted,
     Role,
+    TeachingStatus,
 )
 from shared.messaging.outbox import Outbox
 from shared.roster import ParsedRoster, participant_id
@@ -32,6 +35,8 @@ from .problem import Scope, mentor_capacity
 from .repository import MatchingRepository
 from .runs import Clock, MatchRuns, utc_now
 from .seats import Seats
+
+log = logging.getLogger(__name__)
 
 
 class NotFoundError(LookupError):
@@ -130,6 +135,7 @@ class Matching:
                         participant_id=d["participant_id"],
                         role=Role(d["role"]),
                         enrolled_at=stored[d["participant_id"]]["enrolled_at"],
+                        school=stored[d["participant_id"]].get("school"),
                     ),
                     district,
                     d["participant_id"],
@@ -154,6 +160,19 @@ class Matching:
         late = sorted(set(waiting) - engaged - proposed)
         if late:
             await self.runs.request(program, Scope.REMAINING, cause=f"late:{derived_id(*late)}")
+
+    async def set_status(self, program: Document, participant_id: str, status: TeachingStatus, term: str) -> Document:
+        """Record whether a participant still teaches in ``term`` (the source of retention figures); idempotent."""
+        person = await self.repo.participant(program["_id"], participant_id)
+        if person is None:
+            raise NotFoundError(f"participant {participant_id} is not in program {program['_id']}")
+        await self.repo.set_teaching_status(program["_id"], participant_id, term, status.value)
+        data = ParticipantStatusChanged(
+            program_id=program["_id"], participant_id=participant_id, status=status, term=term, effective_at=self.clock()
+        )
+        event_id = derived_id("participant.status_changed", program["_id"], participant_id, term, status.value)
+        await self.outbox.emit([make_event(data, program["district"], participant_id, event_id)])
+        return await self.repo.participant(program["_id"], participant_id) or person
 
     # decisions
     async def approve(self, proposal_id: str) -> Document:
@@ -268,6 +287,15 @@ class Matching:
             await self.repo.mark_left(ended["program_id"], leaver, ended["ended_at"])
         await self._maybe_rematch(ended, reason)
         return ended
+
+    async def close(self, relationship_id: str, reason: EndReason) -> None:
+        """A participant closed the relationship in feedback (``ClosureRecorded``): end it, unless it ended already."""
+        try:
+            await self.end(relationship_id, reason)
+        except ConflictError:
+            pass  # ended before (by the coordinator, with another reason): the first end stands
+        except NotFoundError:
+            log.warning("closure for unknown relationship %s ignored", relationship_id)
 
     async def _maybe_rematch(self, ended: Document, reason: EndReason) -> None:
         program = await self.program(ended["program_id"])

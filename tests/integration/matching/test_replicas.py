@@ -116,7 +116,8 @@ async def test_three_replicas_one_killed_mid_run_every_run_finished_once(tmp_pat
         assert len({d["lease_version"] for d in group}) == RUNS_PER_PROGRAM
         last = max(group, key=lambda d: d["lease_version"])
         drafts = [p for d in group for p in d["proposals"] if p["status"] == "draft"]
-        assert {p["run_id"] for p in drafts} == {last["id"]} and len(drafts) == 4
+        detail = [(d["id"][:8], d["lease_version"], d["attempts"], sorted(p["status"] for p in d["proposals"])) for d in group]
+        assert {p["run_id"] for p in drafts} == {last["id"]} and len(drafts) == 4, (detail, victim_run["id"][:8])
     # Every announced proposal exists and is announced once.
     announced = Counter(e["data"]["proposal_id"] for e in proposed)
     known = {p["id"] for d in finished for p in d["proposals"]}
