@@ -1,1 +1,1 @@
-"""Feedback: match-quality surveys issued to mentors and mentees, and their answers."""
+"""Feedback: surveys (some anonymous and unlinkable), goals and reflections, closure, and at-risk warnings."""

@@ -1,8 +1,10 @@
-"""Every feedback route × every kind of caller, against a survey of district D1 (D2 is the other district).
+"""Every feedback route × every kind of caller, against records of district D1 (D2 is the other district).
 
-The surveys are seeded the real way: matching's ``RelationshipStarted`` events published on JetStream. The D1
-record is the mentor's survey of relationship R1; its mentee takes part in the relationship but the survey
-is not theirs. One module-wide service instance serves every case; refused writes must leave it unchanged.
+The records are seeded the real way: matching's ``RelationshipStarted`` and ``ParticipantEnrolled`` events published
+on JetStream. The D1 survey is the mentor's survey of relationship R1 (its mentee takes part in the relationship but
+the survey is not theirs); R1 also has a goal set by its mentor; program PC of D1 (five enrolled teachers, none of
+them the callers) gets the anonymous campaign. One module-wide service instance serves every case, in row order;
+refused writes must leave everything unchanged.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -22,7 +25,8 @@ from services.feedback.app import create_app
 from services.feedback.settings import FeedbackSettings
 from shared.auth.principal import Role
 from shared.contracts.envelope import derived_id, make_event
-from shared.contracts.matching import RelationshipStarted
+from shared.contracts.matching import ParticipantEnrolled, RelationshipStarted
+from shared.contracts.matching import Role as ParticipantRole
 from shared.roster import participant_id
 from shared.storage.mongo import Document
 from tests.plugins.services import eventually, running
@@ -55,16 +59,31 @@ def _row(method: str, path: str, *statuses: int) -> list[tuple[str, str, str, in
 
 # fmt: off
 ACCESS: list[tuple[str, str, str, int]] = [
-    #                                                  anon admin C-D1 C-D2 m-in e-in m-out e-out T-D2
-    *_row("GET", "/surveys",                           401, 200,  200, 200, 200, 200, 200,  200,  200),
-    *_row("GET", "/surveys/{survey_id}",               401, 200,  200, 404, 200, 404, 404,  404,  404),
-    *_row("POST", "/surveys/{survey_id}/responses",    401, 403,  403, 403, 201, 404, 404,  404,  404),
-    *_row("GET", "/audit",                             401, 200,  403, 403, 403, 403, 403,  403,  403),
-    *_row("GET", "/health",                            200, 200,  200, 200, 200, 200, 200,  200,  200),
-    *_row("GET", "/metrics",                           200, 200,  200, 200, 200, 200, 200,  200,  200),
+    #                                                                  anon admin C-D1 C-D2 m-in e-in m-out e-out T-D2
+    *_row("GET", "/survey-templates",                                  401, 200,  200, 200, 200, 200, 200,  200,  200),
+    *_row("GET", "/surveys",                                           401, 200,  200, 200, 200, 200, 200,  200,  200),
+    *_row("GET", "/surveys/{survey_id}",                               401, 200,  200, 404, 200, 404, 404,  404,  404),
+    *_row("POST", "/surveys/{survey_id}/responses",                    401, 403,  403, 403, 201, 404, 404,  404,  404),
+    *_row("POST", "/programs/{program_id}/anonymous-surveys",          401, 403,  201, 404, 403, 403, 403,  403,  403),
+    *_row("GET", "/programs/{program_id}/anonymous-surveys",           401, 200,  200, 404, 403, 403, 403,  403,  403),
+    *_row("GET", "/programs/{program_id}/survey-results",              401, 200,  200, 404, 403, 403, 403,  403,  403),
+    *_row("GET", "/relationships/{relationship_id}/goals",             401, 403,  200, 404, 200, 200, 404,  404,  404),
+    *_row("POST", "/relationships/{relationship_id}/goals",            401, 403,  403, 403, 201, 201, 404,  404,  404),
+    *_row("POST", "/relationships/{relationship_id}/goals/{goal_id}/progress",
+                                                                       401, 403,  403, 403, 201, 201, 404,  404,  404),
+    *_row("GET", "/relationships/{relationship_id}/reflections",       401, 403,  403, 403, 200, 200, 404,  404,  404),
+    *_row("POST", "/relationships/{relationship_id}/reflections",      401, 403,  403, 403, 201, 201, 404,  404,  404),
+    # the D1 coordinator closes R1 first; its partners then find it closed already (409), nobody else reaches it
+    *_row("POST", "/relationships/{relationship_id}/closure",          401, 403,  201, 404, 409, 409, 404,  404,  404),
+    *_row("GET", "/audit",                                             401, 200,  403, 403, 403, 403, 403,  403,  403),
+    *_row("GET", "/health",                                            200, 200,  200, 200, 200, 200, 200,  200,  200),
+    *_row("GET", "/metrics",                                           200, 200,  200, 200, 200, 200, 200,  200,  200),
 ]
 # fmt: on
 PAIRS = {"R1": (D1, MENTOR_IN, MENTEE_IN), "Rout": (D1, MENTOR_OUT, MENTEE_OUT), "Rd2": (D2, TEACHER_D2, PARTNER_D2)}
+PROGRAMS = {D1: "P1", D2: "P2"}
+CAMPAIGN_PROGRAM = "PC"  # of D1: five teachers who are none of the callers
+WRITES = ("goals", "goal_progress", "reflections", "closures", "campaigns", "responded", "anonymous_inbox")
 
 
 @dataclass
@@ -73,6 +92,7 @@ class World:
     http: httpx.AsyncClient
     headers: dict[str, dict[str, str]]
     surveys: dict[str, list[Document]]  # relationship id -> its surveys (mentor's first)
+    goal_id: str
 
     @property
     def target(self) -> Document:
@@ -90,6 +110,11 @@ class World:
     async def snapshot(self, survey_id: str) -> tuple[Document | None, list[Document]]:
         repo = self.app.state.feedback.repo
         return await repo.survey(survey_id), await repo.responses.find({"survey_id": survey_id}).to_list()
+
+    async def writes(self) -> dict[str, int]:
+        """How many documents each collection a write route touches holds."""
+        db = self.app.state.runtime.db
+        return {name: await db[name].count_documents({}) for name in WRITES}
 
     async def audited(self, target: str) -> list[Document]:
         return await self.app.state.runtime.audit.collection.find({"target": target}, {"_id": 0}).to_list()  # type: ignore[no-any-return]
@@ -114,16 +139,31 @@ async def world(module_nats_server, mongo_url, dev_keys, auth) -> AsyncIterator[
         for rid, (district, mentor, mentee) in PAIRS.items():
             started = datetime.now(UTC)
             data = RelationshipStarted(
-                program_id="P", relationship_id=rid, mentor_id=mentor, mentee_id=mentee, started_at=started
+                program_id=PROGRAMS[district], relationship_id=rid, mentor_id=mentor, mentee_id=mentee, started_at=started
             )
             env = make_event(data, district, rid, derived_id("test.started", rid))
             await js.publish(env.nats_subject, env.model_dump_json().encode(), headers={"Nats-Msg-Id": env.id})
+        for i in range(5):
+            pid = participant_id(D1, f"campaign-{i}")
+            enrolled = ParticipantEnrolled(
+                program_id=CAMPAIGN_PROGRAM, participant_id=pid, role=ParticipantRole.MENTEE, enrolled_at=datetime.now(UTC)
+            )
+            joined = make_event(enrolled, D1, pid, derived_id("test.enrolled", pid))
+            await js.publish(joined.nats_subject, joined.model_dump_json().encode(), headers={"Nats-Msg-Id": joined.id})
         await nc.close()
         repo = app.state.feedback.repo
         surveys = {}
         for rid, (district, _, _) in PAIRS.items():
-            surveys[rid] = await eventually(lambda r=rid, d=district: _two(repo, r, d))
-        yield World(app, http, headers, surveys)
+            surveys[rid] = await eventually(partial(_two, repo, rid, district))
+        await eventually(partial(_count, repo.people, CAMPAIGN_PROGRAM, 5))
+        goal = {"what": "seeded goal", "measure": "seen", "target_date": "2030-01-01"}
+        seeded = await http.post("/relationships/R1/goals", json=goal, headers=headers["mentor_in"])
+        assert seeded.status_code == 201, seeded.text
+        yield World(app, http, headers, surveys, seeded.json()["id"])
+
+
+async def _count(collection: Any, program_id: str, count: int) -> bool:
+    return await collection.count_documents({"program_id": program_id}) == count  # type: ignore[no-any-return]
 
 
 async def _two(repo: Any, rid: str, district: str) -> list[Document] | None:
@@ -131,13 +171,25 @@ async def _two(repo: Any, rid: str, district: str) -> list[Document] | None:
     return sorted(found, key=lambda s: s["role"] != "mentor") if len(found) == 2 else None
 
 
-def _request(world: World, path: str) -> dict[str, Any]:
+BODIES: dict[str, dict[str, Any]] = {
+    "/surveys/{survey_id}/responses": {"answers": {"overall": 4, "comment": COMMENT}},
+    "/programs/{program_id}/anonymous-surveys": {"open_days": 7},
+    "/relationships/{relationship_id}/goals": {"what": "exit tickets", "measure": "daily", "target_date": "2030-06-01"},
+    "/relationships/{relationship_id}/goals/{goal_id}/progress": {"percent": 50, "note": COMMENT},
+    "/relationships/{relationship_id}/reflections": {"goal": "g", "reality": COMMENT, "options": "o", "way_forward": "w"},
+    "/relationships/{relationship_id}/closure": {"reason": "early_mismatch"},
+}
+
+
+def _request(world: World, method: str, path: str) -> dict[str, Any]:
     """The request's URL, query and body."""
-    kwargs: dict[str, Any] = {"url": path.format(survey_id=world.target["_id"])}
+    program = CAMPAIGN_PROGRAM if "anonymous-surveys" in path else "P1"
+    url = path.format(survey_id=world.target["_id"], program_id=program, relationship_id="R1", goal_id=world.goal_id)
+    kwargs: dict[str, Any] = {"url": url}
     if path == "/surveys":
         kwargs["params"] = {"relationship_id": "R1"}
-    elif path.endswith("/responses"):
-        kwargs["json"] = {"rating": 4, "comment": COMMENT}
+    elif method == "POST":
+        kwargs["json"] = BODIES[path]
     return kwargs
 
 
@@ -146,8 +198,8 @@ async def test_every_route_answers_each_caller_as_designed(
     world: World, method: str, path: str, caller: str, expected: int
 ) -> None:
     target = world.target
-    before = await world.snapshot(target["_id"])
-    response = await world.http.request(method, headers=world.headers[caller], **_request(world, path))
+    before, writes = await world.snapshot(target["_id"]), await world.writes()
+    response = await world.http.request(method, headers=world.headers[caller], **_request(world, method, path))
     assert response.status_code == expected, response.text
 
     who = CALLERS[caller]
@@ -163,18 +215,20 @@ async def test_every_route_answers_each_caller_as_designed(
             "mentee_in": [world.survey_of(MENTEE_IN)],
         }.get(caller, [])
         assert sorted(s["id"] for s in response.json()) == sorted(s["_id"] for s in visible)
-    if method == "POST":
+    if method == "POST" and not response.is_success:
+        assert await world.snapshot(target["_id"]) == before, "a refused write changed the survey"
+        assert await world.writes() == writes, "a refused write changed something"
+    if path.endswith("/responses") and method == "POST":
         survey, responses = await world.snapshot(target["_id"])
         entries = await world.audited(target["_id"])
         if response.is_success:
-            assert response.json()["comment"] == COMMENT  # the author's own answer, to the author only
+            assert response.json()["answers"]["comment"] == COMMENT  # the author's own answer, to the author only
             assert survey is not None and survey["status"] == "answered" and len(responses) == 1
             assert [(e["action"], e["subject"], e["district"], e["detail"]) for e in entries] == [
                 ("survey.answered", MENTOR_IN, D1, {})
             ]
             assert COMMENT not in str(entries)
         else:
-            assert (survey, responses) == before, "a refused answer changed the survey"
             assert [e["subject"] for e in entries] in ([], [MENTOR_IN]), "a refused answer was audited"
 
 
@@ -198,7 +252,7 @@ async def test_coordinators_lists_are_their_district_only(world: World) -> None:
 async def test_the_respondent_answers_and_nobody_reads_the_answer_back(world: World) -> None:
     survey = world.survey_of(MENTEE_OUT)
     url = f"/surveys/{survey['_id']}/responses"
-    answer = {"rating": 2, "comment": "a secret only for the survey"}
+    answer = {"answers": {"overall": 2, "comment": "a secret only for the survey"}}
     assert (await world.http.post(url, json=answer, headers=world.headers["mentor_out"])).status_code == 404
     assert (await world.http.post(url, json=answer, headers=world.headers["mentee_out"])).status_code == 201
     assert (await world.http.post(url, json=answer, headers=world.headers["mentee_out"])).status_code == 409

@@ -4,115 +4,29 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import httpx
-import nats
-import pytest
-from fastapi import FastAPI
-from nats.js import JetStreamContext
-
-from services.feedback.app import create_app
-from services.feedback.settings import FeedbackSettings
-from shared.auth.principal import Role
-from shared.contracts.envelope import CloudEvent, derived_id, make_event
+from shared.contracts.envelope import derived_id
 from shared.contracts.feedback import SurveyIssued, SurveySubmitted
 from shared.contracts.matching import RelationshipStarted
-from shared.contracts.subjects import MATCHING_STREAM
-from shared.messaging.broker import durable_name
-from tests.plugins.services import eventually, running
+from tests.plugins.services import eventually
+
+from .conftest import Harness
 
 ISSUED = SurveyIssued.kind.type
 SUBMITTED = SurveySubmitted.kind.type
 
 
-@dataclass
-class Harness:
-    """The running service, called as the coordinator of ``district`` unless a request sends other headers."""
-
-    app: FastAPI
-    http: httpx.AsyncClient
-    js: JetStreamContext
-    district: str
-    auth: Callable[..., dict[str, str]]
-    seen: list[dict[str, Any]] = field(default_factory=list)
-
-    def respondent(self, survey: dict[str, Any]) -> dict[str, str]:
-        """Headers of the teacher a survey was issued to (their token's subject is their participant id)."""
-        return self.auth(Role(survey["role"]), self.district, subject=survey["respondent_id"])
-
-    async def answer(self, survey: dict[str, Any], body: dict[str, Any]) -> httpx.Response:
-        return await self.http.post(f"/surveys/{survey['id']}/responses", json=body, headers=self.respondent(survey))
-
-    def of_type(self, event_type: str) -> list[dict[str, Any]]:
-        return [m for m in self.seen if m["body"]["type"] == event_type]
-
-    async def publish(self, env: CloudEvent[Any], msg_id: str | None = None) -> int:
-        ack = await self.js.publish(env.nats_subject, env.model_dump_json().encode(), headers={"Nats-Msg-Id": msg_id or env.id})
-        return ack.seq
-
-    async def surveys_of(self, relationship_id: str) -> list[dict[str, Any]]:
-        response = await self.http.get("/surveys", params={"relationship_id": relationship_id})
-        assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-async def feedback(service_settings, nats_server, auth) -> AsyncIterator[Harness]:
-    app = create_app(FeedbackSettings(**service_settings("feedback")))
-    nc = await nats.connect(nats_server.url)
-    district = f"F{uuid.uuid4().hex[:8]}"  # the NATS server is shared by the session: keep to our own district
-    async with running(app, headers=auth(Role.DISTRICT_COORDINATOR, district)) as http:
-        harness = Harness(app, http, nc.jetstream(), district, auth)
-
-        async def collect(msg: Any) -> None:
-            harness.seen.append({"subject": msg.subject, "headers": msg.headers, "body": json.loads(msg.data)})
-
-        await nc.subscribe(f"mentoring.feedback.{district}.>", cb=collect)
-        yield harness
-    await nc.close()
-
-
-def relationship_started(district: str, started_at: datetime) -> CloudEvent[RelationshipStarted]:
-    rid = uuid.uuid4().hex
-    data = RelationshipStarted(
-        program_id="P1", relationship_id=rid, mentor_id=f"M{rid[:6]}", mentee_id=f"N{rid[:6]}", started_at=started_at
-    )
-    return make_event(data, district=district, subject=rid, event_id=derived_id("relationship.started", rid))
-
-
-async def issued(h: Harness, started_at: datetime | None = None) -> tuple[RelationshipStarted, list[dict[str, Any]]]:
-    """Publish a RelationshipStarted and wait for its two surveys."""
-    env = relationship_started(h.district, started_at or datetime.now(UTC))
-    await h.publish(env)
-    surveys = await eventually(lambda: _two(h.surveys_of(env.data.relationship_id)))
-    return env.data, surveys
-
-
-async def _two(pending: Any) -> Any:
-    surveys = await pending
-    return surveys if len(surveys) == 2 else None
-
-
-async def test_relationship_started_issues_two_surveys_and_events(feedback: Harness):
+async def test_relationship_started_issues_two_versioned_surveys_and_events(feedback: Harness):
     started_at = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
-    rel, surveys = await issued(feedback, started_at)
+    rel = await feedback.start_relationship(started_at)
+    surveys = await feedback.surveys_of(rel.relationship_id)
     assert {(s["respondent_id"], s["role"]) for s in surveys} == {(rel.mentor_id, "mentor"), (rel.mentee_id, "mentee")}
-    due = (started_at + timedelta(days=30)).isoformat().replace("+00:00", "")
     for s in surveys:
         assert s["id"] == derived_id("survey", rel.relationship_id, "match_quality_30d", s["respondent_id"])
-        assert (s["status"], s["template"], s["program_id"], s["district"]) == (
-            "open",
-            "match_quality_30d",
-            "P1",
-            feedback.district,
-        )
-        assert s["due_at"].startswith(due)
-    stored = await feedback.app.state.feedback.repo.surveys.count_documents({"relationship_id": rel.relationship_id})
-    assert stored == 2
+        expected = ("open", "match_quality_30d", 1, False, "P1", feedback.district)
+        assert (s["status"], s["template"], s["template_version"], s["anonymous"], s["program_id"], s["district"]) == expected
+        assert datetime.fromisoformat(s["due_at"]) == started_at + timedelta(days=30)
 
     events = await eventually(lambda: len(feedback.of_type(ISSUED)) == 2 and feedback.of_type(ISSUED))
     assert {e["subject"] for e in events} == {f"mentoring.feedback.{feedback.district}.survey.issued.v1"}
@@ -126,19 +40,17 @@ async def test_relationship_started_issues_two_surveys_and_events(feedback: Harn
 
 
 async def test_redelivered_relationship_started_issues_nothing_new(feedback: Harness):
-    env = relationship_started(feedback.district, datetime.now(UTC))
+    rid = uuid.uuid4().hex
+    data = RelationshipStarted(
+        program_id="P1", relationship_id=rid, mentor_id="M1", mentee_id="N1", started_at=feedback.clock.now
+    )
+    env = feedback.event(data, rid)
     await feedback.publish(env)
     first = await eventually(lambda: len(feedback.of_type(ISSUED)) == 2 and [e["body"]["id"] for e in feedback.of_type(ISSUED)])
 
     seq = await feedback.publish(env, msg_id=f"redelivery-{uuid.uuid4()}")  # a different id: JetStream keeps it
-    consumer = durable_name("feedback", "relationship_started_v1")
-
-    async def handled() -> bool:
-        info = await feedback.js.consumer_info(MATCHING_STREAM.name, consumer)
-        return info.ack_floor is not None and info.ack_floor.stream_seq >= seq
-
-    await eventually(handled)
-    assert len(await feedback.surveys_of(env.data.relationship_id)) == 2
+    await feedback.handled(env, seq)
+    assert len(await feedback.surveys_of(rid)) == 2
     assert sorted({e["body"]["id"] for e in feedback.of_type(ISSUED)}) == sorted(first)
     subject = f"mentoring.feedback.{feedback.district}.survey.issued.v1"
     state = (await feedback.js.stream_info("FEEDBACK", subjects_filter=subject)).state
@@ -147,97 +59,132 @@ async def test_redelivered_relationship_started_issues_nothing_new(feedback: Har
     assert 'mentoring_surveys_issued_total{template="match_quality_30d"} 2.0' in metrics
 
 
-async def test_answer_is_stored_and_published_without_the_comment(feedback: Harness):
-    rel, surveys = await issued(feedback)
-    survey_id = surveys[0]["id"]
+async def test_answer_is_stored_and_published_without_the_free_text(feedback: Harness):
+    rel = await feedback.start_relationship()
+    survey = (await feedback.surveys_of(rel.relationship_id))[0]
     comment = "My mentor mentioned my classroom struggles to the principal"
-    answered = await feedback.answer(surveys[0], {"rating": 4, "comment": comment})
+    answered = await feedback.answer(survey, {"overall": 4, "fit": "good", "recommend": 9, "comment": f"  {comment} "})
     assert answered.status_code == 201, answered.text
     body = answered.json()
-    assert (body["survey_id"], body["rating"], body["comment"], body["late"]) == (survey_id, 4, comment, False)
+    assert body["answers"] == {"overall": 4, "fit": "good", "recommend": 9, "comment": comment}
+    assert (body["survey_id"], body["anonymous"], body["template_version"]) == (survey["id"], False, 1)
 
-    survey = (await feedback.http.get(f"/surveys/{survey_id}")).json()
-    assert (survey["status"], survey["late"]) == ("answered", False)
-    stored = await feedback.app.state.feedback.repo.responses.find_one({"survey_id": survey_id})
-    assert stored["comment"] == comment and stored["rating"] == 4
+    read = (await feedback.http.get(f"/surveys/{survey['id']}")).json()
+    assert read["status"] == "answered" and read["answered_at"] is not None
+    stored = await feedback.app.state.feedback.repo.responses.find_one({"survey_id": survey["id"]})
+    assert (stored["answers"]["comment"], stored["rating"], stored["recommend"]) == (comment, 4, 9)
 
     events = await eventually(lambda: feedback.of_type(SUBMITTED))
     assert len(events) == 1
     event = events[0]
     assert event["subject"] == f"mentoring.feedback.{feedback.district}.survey.submitted.v1"
-    assert event["body"]["id"] == event["headers"]["Nats-Msg-Id"] == derived_id("survey.submitted", survey_id)
+    assert event["body"]["id"] == event["headers"]["Nats-Msg-Id"] == derived_id("survey.submitted", survey["id"])
     assert event["body"]["data"] == {
         "program_id": "P1",
         "relationship_id": rel.relationship_id,
-        "survey_id": survey_id,
+        "survey_id": survey["id"],
         "template": "match_quality_30d",
         "rating": 4,
+        "recommend": 9,
     }
-    assert comment not in json.dumps(event) and "struggles" not in json.dumps(event)
+    assert "struggles" not in json.dumps(feedback.seen) and '"good"' not in json.dumps(event)
 
-    again = await feedback.answer(surveys[0], {"rating": 1})
+    again = await feedback.answer(survey, {"overall": 1})
     assert again.status_code == 409 and again.json()["detail"] == "survey already answered"
-    still = await feedback.app.state.feedback.repo.responses.find_one({"survey_id": survey_id})
+    still = await feedback.app.state.feedback.repo.responses.find_one({"survey_id": survey["id"]})
     assert still["rating"] == 4
     metrics = (await feedback.http.get("/metrics")).text
-    assert 'mentoring_surveys_submitted_total{template="match_quality_30d"} 1.0' in metrics
+    assert 'mentoring_surveys_answered_total{template="match_quality_30d"} 1.0' in metrics
     assert 'mentoring_survey_rating_bucket{le="3.0",template="match_quality_30d"} 0.0' in metrics
     assert 'mentoring_survey_rating_bucket{le="4.0",template="match_quality_30d"} 1.0' in metrics
 
 
-async def test_bad_input_is_rejected_and_unknown_surveys_are_404(feedback: Harness):
-    _, surveys = await issued(feedback)
-    for bad in ({"rating": 0}, {"rating": 6}, {"rating": "5"}, {"rating": 4.5}, {"comment": "no rating"}):
-        response = await feedback.answer(surveys[0], bad)
-        assert response.status_code == 422, bad
-        assert ["body", "rating"] in [e["loc"] for e in response.json()["detail"]], bad
-    too_long = await feedback.answer(surveys[0], {"rating": 3, "comment": "x" * 2001})
-    assert too_long.status_code == 422 and too_long.json()["detail"][0]["loc"] == ["body", "comment"]
-    assert (await feedback.http.get(f"/surveys/{surveys[0]['id']}")).json()["status"] == "open"
+async def test_invalid_answers_are_refused_naming_each_question_and_the_reason(feedback: Harness):
+    rel = await feedback.start_relationship()
+    survey = (await feedback.surveys_of(rel.relationship_id))[0]
+    response = await feedback.answer(survey, {"overall": 6, "fit": "amazing", "mood": 3})
+    assert response.status_code == 422
+    problems = {tuple(e["loc"]): e["msg"] for e in response.json()["detail"]}
+    assert problems == {
+        ("body", "answers", "overall"): "must be a whole number from 1 to 5",
+        ("body", "answers", "fit"): "must be one of: very_good, good, unsure, poor",
+        ("body", "answers", "mood"): "unknown question",
+    }
+    missing = await feedback.answer(survey, {"comment": "no rating"})
+    assert missing.status_code == 422
+    assert [(e["loc"], e["msg"]) for e in missing.json()["detail"]] == [(["body", "answers", "overall"], "an answer is required")]
+    for bad in ({"overall": 4.5}, {"overall": [4]}, {"Overall!": 4}):
+        refused = await feedback.answer(survey, bad)
+        assert refused.status_code == 422, bad
+        assert refused.json()["detail"][0]["loc"][:2] == ["body", "answers"], refused.text
+    not_wrapped = await feedback.http.post(
+        f"/surveys/{survey['id']}/responses", json={"overall": 4}, headers=feedback.respondent(survey)
+    )
+    assert not_wrapped.status_code == 422
+    assert (await feedback.http.get(f"/surveys/{survey['id']}")).json()["status"] == "open"
+    assert await feedback.app.state.feedback.repo.responses.count_documents({"survey_id": survey["id"]}) == 0
 
     unfiltered = await feedback.http.get("/surveys")
     assert unfiltered.status_code == 422 and "respondent_id or relationship_id" in unfiltered.json()["detail"]
     assert (await feedback.http.get("/surveys/nope")).status_code == 404
-    missing = await feedback.answer({"id": "nope", "role": "mentor", "respondent_id": "someone"}, {"rating": 3})
-    assert missing.status_code == 404 and "nope" in missing.json()["detail"]
-    by_respondent = await feedback.http.get("/surveys", params={"respondent_id": surveys[0]["respondent_id"]})
-    assert [s["id"] for s in by_respondent.json()] == [surveys[0]["id"]]
+    missing_survey = await feedback.answer({"id": "nope", "role": "mentor", "respondent_id": "someone"}, {"overall": 3})
+    assert missing_survey.status_code == 404 and "nope" in missing_survey.json()["detail"]
 
 
-async def test_answer_after_the_due_date_is_accepted_and_marked_late(feedback: Harness):
-    _, surveys = await issued(feedback, datetime.now(UTC) - timedelta(days=45))
-    answered = await feedback.answer(surveys[1], {"rating": 2})
-    assert answered.status_code == 201 and answered.json()["late"] is True
-    survey = (await feedback.http.get(f"/surveys/{surveys[1]['id']}")).json()
-    assert (survey["status"], survey["late"]) == ("answered", True)
+async def test_an_answer_after_the_due_date_is_refused_and_the_survey_expires(feedback: Harness):
+    rel = await feedback.start_relationship(feedback.clock.now - timedelta(days=31))
+    survey = (await feedback.surveys_of(rel.relationship_id))[1]
+    late = await feedback.answer(survey, {"overall": 2})
+    assert late.status_code == 409 and "expired" in late.json()["detail"]
+    assert (await feedback.http.get(f"/surveys/{survey['id']}")).json()["status"] == "expired"
+    assert 'mentoring_surveys_expired_total{template="match_quality_30d"} 1.0' in (await feedback.http.get("/metrics")).text
+    assert not feedback.of_type(SUBMITTED)
 
 
 async def test_a_retry_finishes_a_submission_that_stopped_before_its_event(feedback: Harness):
-    _, surveys = await issued(feedback)
-    survey = surveys[0]
+    rel = await feedback.start_relationship()
+    survey = (await feedback.surveys_of(rel.relationship_id))[0]
     # As if the process died right after storing the response: survey still open, nothing emitted.
     await feedback.app.state.feedback.repo.add_response(
         {
             "_id": derived_id("response", survey["id"]),
             "survey_id": survey["id"],
+            "program_id": "P1",
             "respondent_id": survey["respondent_id"],
             "template": survey["template"],
+            "answers": {"overall": 5},
             "rating": 5,
-            "comment": None,
+            "recommend": None,
             "submitted_at": datetime.now(UTC),
-            "late": False,
         }
     )
-    retry = await feedback.answer(survey, {"rating": 3})
+    retry = await feedback.answer(survey, {"overall": 3})
     assert retry.status_code == 409
     assert (await feedback.http.get(f"/surveys/{survey['id']}")).json()["status"] == "answered"
     events = await eventually(lambda: feedback.of_type(SUBMITTED))
     assert [e["body"]["data"]["rating"] for e in events] == [5]
 
 
-async def test_openapi_describes_every_route_and_error(feedback: Harness):
+async def test_the_templates_are_listed_and_the_openapi_describes_every_error(feedback: Harness):
+    templates = (await feedback.http.get("/survey-templates")).json()
+    assert {t["template"] for t in templates} == {
+        "meeting_pulse",
+        "match_quality_30d",
+        "mid_cycle",
+        "closure",
+        "program_anonymous",
+    }
+    pulse = next(t for t in templates if t["template"] == "meeting_pulse")
+    assert pulse["version"] == 1 and pulse["questions"][0] == {
+        "id": "overall",
+        "kind": "scale",
+        "text": "How useful was this meeting?",
+        "required": True,
+        "choices": [],
+        "minimum": 1,
+        "maximum": 5,
+    }
     paths = (await feedback.http.get("/openapi.json")).json()["paths"]
-    answer = paths["/surveys/{survey_id}/responses"]["post"]["responses"]
-    assert {"201", "404", "409", "422"} <= set(answer)
-    assert {"200", "404"} <= set(paths["/surveys/{survey_id}"]["get"]["responses"])
+    assert {"201", "404", "409", "422"} <= set(paths["/surveys/{survey_id}/responses"]["post"]["responses"])
+    assert {"201", "403", "404", "409"} <= set(paths["/programs/{program_id}/anonymous-surveys"]["post"]["responses"])
     assert {"200", "422"} <= set(paths["/surveys"]["get"]["responses"])

@@ -45,3 +45,25 @@ def test_a_coordinators_list_is_their_district_and_an_admins_every_district() ->
     assert access.scoped(COORDINATOR_D2, "mentor-1", None) == access.SurveyQuery("mentor-1", None, "D2")
     assert access.scoped(ADMIN, None, "r1") == access.SurveyQuery(None, "r1", None)
     assert not access.scoped(ADMIN, None, None).narrowed
+
+
+RELATIONSHIP = {"_id": "r1", "district": "D1", "mentor_id": "mentor-1", "mentee_id": "mentee-1"}
+OUTSIDER = Principal("mentor-2", Role.MENTOR, "D1")
+
+
+@pytest.mark.parametrize(
+    ("caller", "in_it", "reads_goals", "closes"),
+    [
+        (ADMIN, False, False, False),
+        (COORDINATOR_D1, False, True, True),
+        (COORDINATOR_D2, False, False, False),
+        (RESPONDENT, True, True, True),
+        (PARTNER, True, True, True),
+        (OUTSIDER, False, False, False),
+        (SAME_ID_OTHER_DISTRICT, False, False, False),
+    ],
+)
+def test_who_reaches_a_relationships_goals_and_closure(caller: Principal, in_it: bool, reads_goals: bool, closes: bool) -> None:
+    assert access.in_relationship(caller, RELATIONSHIP) is in_it
+    assert access.reads_goals(caller, RELATIONSHIP) is reads_goals
+    assert access.closes(caller, RELATIONSHIP) is closes
