@@ -1,1 +1,2 @@
-"""Notification: the contact directory and e-mail delivery of what happened to a teacher."""
+"""Notification: the contact directory, preferences, and delivery of what happened to a teacher by e-mail, in-app inbox
+and district webhook, once per (event, recipient, channel)."""

@@ -5,15 +5,13 @@ Who may do what: a district's own coordinator uploads its contacts; the delivery
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel
 
 from shared.audit import AuditLog
 from shared.auth.http import Caller
-from shared.auth.principal import Principal, require_manages
+from shared.auth.principal import Principal, Role, require_manages, require_role
 from shared.contracts.envelope import DistrictId
 from shared.contracts.matching import Role as ProgramRole
 from shared.roster import ParsedRoster
@@ -31,6 +29,7 @@ from shared.roster_upload import (
 )
 
 from . import access
+from .views import UNAUTHENTICATED, Delivery, Problem, Responses, delivery
 from .workflow import Notifications
 
 router = APIRouter()
@@ -48,27 +47,6 @@ Service = Annotated[Notifications, Depends(get_notifications)]
 Audit = Annotated[AuditLog, Depends(get_audit)]
 
 
-class Problem(BaseModel):
-    detail: str
-
-
-class Delivery(BaseModel):
-    id: str
-    district: str
-    recipient_id: str
-    template: str
-    channel: str
-    status: str
-    cause_event_id: str
-    attempts: int
-    seen: int
-    sent_at: datetime | None
-    error: str | None
-    created_at: datetime
-
-
-Responses = dict[int | str, dict[str, Any]]
-UNAUTHENTICATED: Responses = {401: {"model": Problem, "description": "Missing or invalid bearer token"}}
 NOT_THE_COORDINATOR: Responses = {
     403: {"model": Problem, "description": "Only the district's own coordinator uploads its contacts"}
 }
@@ -126,6 +104,10 @@ async def _audit(audit: AuditLog, caller: Principal, district: str, path: str, r
     await audit.record(caller, "contacts.imported", f"districts/{district}/{path}", district, counts)
 
 
+Limit = Annotated[int, Query(ge=1, le=500, description="At most this many records")]
+Offset = Annotated[int, Query(ge=0, le=100_000, description="Skip this many records first")]
+
+
 @router.get(
     "/deliveries",
     tags=["deliveries"],
@@ -139,5 +121,24 @@ async def deliveries(
 ) -> list[Delivery]:
     """A teacher reads their own log, a coordinator their district's recipients' (others: empty), a state admin any."""
     query = access.scoped(caller, recipient_id)
-    rows = await notifications.repo.deliveries_of(query.recipient_id, query.district)
-    return [Delivery.model_validate({("id" if k == "_id" else k): v for k, v in row.items()}) for row in rows]
+    return [delivery(row) for row in await notifications.repo.deliveries_of(query.recipient_id, query.district)]
+
+
+@router.get(
+    "/people/{participant_id}/deliveries",
+    tags=["deliveries"],
+    summary="A person's delivery log, oldest first (their district's coordinator, or a state admin)",
+    responses={**UNAUTHENTICATED, 403: {"model": Problem, "description": "Only coordinators and state admins read others' logs"}},
+)
+async def person_deliveries(
+    participant_id: Annotated[str, Path(min_length=1, max_length=64, description="Opaque participant id")],
+    notifications: Service,
+    caller: Caller,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[Delivery]:
+    """A coordinator sees only their district's records: another district's person looks like one without any."""
+    require_role(caller, Role.DISTRICT_COORDINATOR, Role.STATE_ADMIN)
+    query = access.scoped(caller, participant_id)
+    rows = await notifications.repo.deliveries_of(query.recipient_id, query.district, limit, offset)
+    return [delivery(row) for row in rows]

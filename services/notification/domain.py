@@ -1,84 +1,70 @@
-"""Who is told what about an event, and what to do with one delivery. Pure: no I/O.
+"""The delivery state machine and its decisions. Pure: no I/O.
 
-``plan`` turns an incoming event into notices (one per recipient); ``next_step`` decides, from the
-stored delivery record and the directory, whether a notice is sent, failed or already done.
+A delivery is one notice to one recipient on one channel; its ``_id`` derives from (cause event, recipient,
+channel), so it is recorded once however often the event arrives::
+
+    pending ──claim (lease)──▶ sending ──accepted──▶ sent
+       ▲                          │
+       └──── retry at due + backoff ◀─ transient error (attempts < 1 + len(backoff))
+                                  └─ transient error on the last attempt ─▶ failed (+ dead letter for webhooks)
+    pending ──no contact / no webhook / template error──▶ failed     (a retry cannot help)
+    (opted out) ──▶ suppressed                                        (recorded for the log, never sent)
+
+"sending" is not a stored status: it is a pending record whose lease (``lease_until_ms``) is in the future.
+A worker that dies mid-send leaves the lease to expire; the dispatcher then takes the delivery again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
-from shared.contracts.envelope import EventData
-from shared.contracts.feedback import SurveyIssued
-from shared.contracts.matching import RelationshipStarted
-from shared.contracts.scheduling import MeetingScheduled
 from shared.roster import ParsedRoster, RowError
 
 NO_CONTACT: Final = "no contact on file"
+NO_WEBHOOK: Final = "the district has no webhook configured"
 MAX_REASON_CHARS: Final = 500  # NotificationFailed.reason's limit
 NO_ADDRESS: Final = "missing, this person cannot be sent notifications"
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive datetime is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def to_ms(moment: datetime) -> int:
+    """Epoch milliseconds: due times and leases are stored as integers (exact comparisons on every store)."""
+    return int(moment.timestamp() * 1000)
+
+
+def from_ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
 class Status(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    SUPPRESSED = "suppressed"
 
 
-class Step(StrEnum):
-    SEND = "send"  # claim the delivery and hand the message to SMTP
-    DONE = "done"  # sent or failed before: send nothing, re-announce the outcome
-    NO_CONTACT = "no_contact"  # fail now, a retry cannot help
-    BUSY = "busy"  # another worker holds the delivery's lease
+FINISHED: Final = frozenset({Status.SENT, Status.FAILED})
 
 
-@dataclass(frozen=True)
-class Notice:
-    """One message to one recipient. ``partner_ids`` are people the message names; ``params`` are not personal."""
-
-    recipient_id: str
-    template: str
-    partner_ids: tuple[str, ...] = ()
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-def plan(data: EventData) -> list[Notice]:
-    """The notices an event causes, one per recipient (duplicates removed, order kept)."""
-    if isinstance(data, RelationshipStarted):
-        common = {"started_at": data.started_at}
-        return [
-            Notice(
-                data.mentor_id, "relationship_started", (data.mentee_id,), {**common, "role": "mentor", "partner_role": "mentee"}
-            ),
-            Notice(
-                data.mentee_id, "relationship_started", (data.mentor_id,), {**common, "role": "mentee", "partner_role": "mentor"}
-            ),
-        ]
-    if isinstance(data, MeetingScheduled):
-        people = list(dict.fromkeys(data.participant_ids))
-        params = {"meeting_kind": data.meeting_kind.value, "starts_at": data.starts_at, "duration_minutes": data.duration_minutes}
-        return [Notice(pid, "meeting_scheduled", tuple(p for p in people if p != pid), params) for pid in people]
-    if isinstance(data, SurveyIssued):
-        return [Notice(data.respondent_id, "survey_issued", (), {"due_at": data.due_at, "survey": data.template.value})]
-    raise TypeError(f"no notification is planned for {type(data).__name__}")
-
-
-def next_step(status: str, has_contact: bool, lease_until_ms: int, now_ms: int) -> Step:
-    """What to do with a delivery record in ``status`` (see ``Step``)."""
-    if status in (Status.SENT, Status.FAILED):
-        return Step.DONE
-    if not has_contact:
-        return Step.NO_CONTACT
-    if lease_until_ms > now_ms:
-        return Step.BUSY
-    return Step.SEND
-
-
-def give_up(num_delivered: int, max_deliver: int) -> bool:
-    """After a transient error: True on the last delivery JetStream will make, so record the failure."""
-    return num_delivered >= max_deliver
+def retry_delay(attempts: int, backoff: Sequence[float]) -> float | None:
+    """Seconds to wait after failed attempt number ``attempts``; None when it was the last (1 + len(backoff))."""
+    if attempts > len(backoff):
+        return None
+    return backoff[max(attempts, 1) - 1]
 
 
 def failure_reason(exc: BaseException) -> str:

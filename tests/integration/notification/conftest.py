@@ -9,6 +9,7 @@ import uuid
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -33,9 +34,10 @@ class Person:
     name: str
     email: str
     role: str = "mentor"
+    language: str = "en"
 
     def row(self) -> str:
-        return f"{self.external_id},{self.name},{self.email},{self.role},Lincoln,math,6-8,3,en"
+        return f"{self.external_id},{self.name},{self.email},{self.role},Lincoln,math,6-8,3,{self.language}"
 
 
 @dataclass
@@ -45,8 +47,8 @@ class World:
     district: str
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
-    def person(self, external_id: str, name: str, role: str = "mentor") -> Person:
-        return Person(external_id, name, f"{external_id.lower()}-{self.tag}@example.org", role)
+    def person(self, external_id: str, name: str, role: str = "mentor", language: str = "en") -> Person:
+        return Person(external_id, name, f"{external_id.lower()}-{self.tag}@example.org", role, language)
 
     def pid(self, person: Person) -> str:
         return participant_id(self.district, person.external_id)
@@ -116,10 +118,10 @@ class Bus:
         assert not ack.duplicate
         return ack.seq
 
-    def events(self, action: str) -> list[dict[str, Any]]:
-        """Outcome events seen, one per envelope id (an outbox may publish an id twice; JetStream keeps one)."""
+    def events(self, action: str, channel: str | None = None) -> list[dict[str, Any]]:
+        """Outcome events seen (of one channel), one per envelope id (an outbox may publish an id twice)."""
         unique = {e["body"]["id"]: e["body"] for e in self.seen if e["subject"].endswith(f".notification.{action}.v1")}
-        return list(unique.values())
+        return [e for e in unique.values() if channel is None or e["data"]["channel"] == channel]
 
     async def stored(self, subject: str) -> int:
         """How many messages the NOTIFICATION stream holds on ``subject``."""
@@ -135,6 +137,20 @@ class Bus:
             return info.ack_floor is not None and (info.ack_floor.stream_seq or 0) >= seq
 
         await eventually(acked)
+
+
+class FakeClock:
+    """The service's clock in tests: time moves only when the test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Seeded the real way: each coordinator uploads their district's contacts over HTTP, then matching's
 ``RelationshipStarted`` events on JetStream cause the deliveries. The D1 records are district D1's contact
-directory and the delivery log of the mentor of relationship R1. One module-wide service instance serves
+directory, its webhook, and the delivery log and inbox of the mentor of relationship R1. One module-wide service instance serves
 every case; refused writes must leave the directory and the audit log unchanged.
 
 A coordinator asking for a recipient of another district gets an empty list, exactly what a recipient
@@ -73,12 +73,23 @@ ACCESS: list[tuple[str, str, str, int]] = [
     *_row("POST", "/districts/{district}/contacts",     401, 403,  200, 403, 403, 403, 403,  403,  403),
     *_row("POST", "/districts/{district}/oneroster",    401, 403,  200, 403, 403, 403, 403,  403,  403),
     *_row("GET", "/deliveries",                         401, 200,  200, 200, 200, 403, 403,  403,  403),
+    *_row("GET", "/people/{participant_id}/deliveries", 401, 200,  200, 200, 403, 403, 403,  403,  403),
+    *_row("GET", "/me/deliveries",                      401, 403,  403, 403, 200, 200, 200,  200,  200),
+    *_row("GET", "/me/inbox",                           401, 403,  403, 403, 200, 200, 200,  200,  200),
+    *_row("GET", "/me/inbox/unread-count",              401, 403,  403, 403, 200, 200, 200,  200,  200),
+    *_row("POST", "/me/inbox/{item_id}/read",           401, 403,  403, 403, 200, 404, 404,  404,  404),
+    *_row("GET", "/me/preferences",                     401, 403,  403, 403, 200, 200, 200,  200,  200),
+    *_row("PUT", "/me/preferences",                     401, 403,  403, 403, 200, 200, 200,  200,  200),
+    *_row("PUT", "/districts/{district}/webhook",       401, 403,  200, 403, 403, 403, 403,  403,  403),
+    *_row("GET", "/districts/{district}/webhook",       401, 200,  200, 403, 403, 403, 403,  403,  403),
     *_row("GET", "/audit",                              401, 200,  403, 403, 403, 403, 403,  403,  403),
     *_row("GET", "/health",                             200, 200,  200, 200, 200, 200, 200,  200,  200),
     *_row("GET", "/metrics",                            200, 200,  200, 200, 200, 200, 200,  200,  200),
 ]
 # fmt: on
 SEES_LOG = {"state_admin", "coordinator_D1", "mentor_in"}  # who reads MENTOR_IN's delivery log
+UPLOADS = {"/districts/{district}/contacts", "/districts/{district}/oneroster"}
+WEBHOOK = {"url": "http://127.0.0.1:9/hooks", "secret": "matrix-secret-0123456789"}
 
 
 @dataclass
@@ -87,6 +98,11 @@ class World:
     http: httpx.AsyncClient
     headers: dict[str, dict[str, str]]
     deliveries: dict[str, list[Document]]  # recipient id -> their delivery records
+
+    @property
+    def inbox_item(self) -> str:
+        """MENTOR_IN's inbox entry (its id is the in-app delivery's)."""
+        return next(d["_id"] for d in self.deliveries[MENTOR_IN] if d["channel"] == "in_app")
 
     def d1_secrets(self) -> set[str]:
         """Ids, names and addresses of district D1 a D2 caller must never be shown."""
@@ -132,6 +148,8 @@ async def world(module_nats_server, mongo_url, dev_keys, auth, mail_sink) -> Asy
         for district, mentor, mentee in PAIRS.values():
             for pid in (mentor, mentee):
                 deliveries[pid] = await eventually(lambda p=pid, d=district: _sent(repo, p, d))
+        coordinator = auth(Role.DISTRICT_COORDINATOR, D1)
+        assert (await http.put(f"/districts/{D1}/webhook", json=WEBHOOK, headers=coordinator)).status_code == 200
         yield World(app, http, headers, deliveries)
 
 
@@ -140,7 +158,7 @@ async def _sent(repo: Any, recipient_id: str, district: str) -> list[Document] |
     return found if found and all(d["status"] == "sent" for d in found) else None
 
 
-def _request(path: str, caller: str) -> dict[str, Any]:
+def _request(world: World, method: str, path: str, caller: str) -> dict[str, Any]:
     """The request's URL, query and body; each upload renames the D1 mentor after its caller."""
     if path == "/districts/{district}/contacts":
         renamed = Person("T-in", f"Renamed by {caller}", "ana.in@example.org")
@@ -151,6 +169,14 @@ def _request(path: str, caller: str) -> dict[str, Any]:
         return {"url": path.format(district=D1), "content": oneroster(renamed), "params": {"role": "mentor"}, "headers": headers}
     if path == "/deliveries":
         return {"url": path, "params": {"recipient_id": MENTOR_IN}}
+    if path == "/people/{participant_id}/deliveries":
+        return {"url": path.format(participant_id=MENTOR_IN)}
+    if path == "/me/inbox/{item_id}/read":
+        return {"url": path.format(item_id=world.inbox_item)}
+    if path == "/me/preferences" and method == "PUT":
+        return {"url": path, "json": {"quiet_hours": {"start": "22:00", "end": "06:30"}}}
+    if path == "/districts/{district}/webhook":
+        return {"url": path.format(district=D1), **({"json": WEBHOOK} if method == "PUT" else {})}
     return {"url": path}
 
 
@@ -158,7 +184,7 @@ def _request(path: str, caller: str) -> dict[str, Any]:
 async def test_every_route_answers_each_caller_as_designed(
     world: World, method: str, path: str, caller: str, expected: int
 ) -> None:
-    request = _request(path, caller)
+    request = _request(world, method, path, caller)
     before = await world.snapshot()
     headers = {**request.pop("headers", {}), **world.headers[caller]}
     response = await world.http.request(method, headers=headers, **request)
@@ -167,11 +193,20 @@ async def test_every_route_answers_each_caller_as_designed(
     who = CALLERS[caller]
     if response.is_success and who and who[1] == D2:
         assert not [s for s in world.d1_secrets() if s in response.text], "a D2 caller was shown D1 data"
-    if path == "/deliveries" and response.is_success:
+    if path in ("/deliveries", "/people/{participant_id}/deliveries") and response.is_success:
         expected_ids = [d["_id"] for d in world.deliveries[MENTOR_IN]] if caller in SEES_LOG else []
         assert [d["id"] for d in response.json()] == expected_ids
         assert {d["district"] for d in response.json()} <= {D1}
-    if method == "POST":
+    if path == "/me/deliveries" and response.is_success:
+        assert who is not None and {d["recipient_id"] for d in response.json()} == {who[2]}
+    if path == "/me/inbox" and response.is_success:
+        assert who is not None and response.json()["total"] == (1 if who[2] in world.deliveries else 0)
+    if path == "/districts/{district}/webhook" and response.is_success:
+        assert WEBHOOK["secret"] not in response.text and response.json()["url"] == WEBHOOK["url"]
+    if method == "PUT" and path.startswith("/districts"):
+        _, audited = await world.snapshot()
+        assert audited == before[1] + (1 if response.is_success else 0), "only an accepted change is audited"
+    if path in UPLOADS:
         contacts, audited = await world.snapshot()
         if response.is_success:
             assert next(c for c in contacts if c["_id"] == MENTOR_IN)["name"] == f"Renamed by {caller}"

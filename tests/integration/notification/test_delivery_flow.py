@@ -1,4 +1,8 @@
-"""Notification against real NATS, nx-27017 and an SMTP server: e-mails once per recipient, outcomes on the bus."""
+"""Notification against real NATS, nx-27017 and an SMTP server: e-mails once per recipient, outcomes on the bus.
+
+By default every notice goes to the recipient's e-mail and in-app inbox: one delivery (and one outcome event)
+per channel.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ STARTED = datetime(2025, 10, 14, 15, 30, tzinfo=UTC)
 
 
 def settings(service_settings, mail_sink, **overrides):
-    return NotificationSettings(**service_settings("notification", **{"smtp_port": mail_sink.port, **overrides}))
+    fast = {"smtp_port": mail_sink.port, "dispatch_seconds": 0.05, "delivery_backoff_seconds": [0.05, 0.1]}
+    return NotificationSettings(**service_settings("notification", **{**fast, **overrides}))
 
 
 def relationship_started(world, mentor, mentee, rid="r1"):
@@ -53,26 +58,31 @@ async def test_relationship_started_emails_each_partner_once(service_settings, c
         assert to_ana.get_content_type() == "multipart/alternative"
         assert "Cleo New" in to_ana.get_body(preferencelist=("html",)).get_content()
 
-        sent = await eventually(lambda: len(bus.events("sent")) == 2 and bus.events("sent"))
-        assert {e["data"]["recipient_id"] for e in sent} == {world.pid(ana), world.pid(cleo)}
+        sent = await eventually(lambda: len(bus.events("sent")) == 4 and bus.events("sent"))
+        assert {(e["data"]["recipient_id"], e["data"]["channel"]) for e in sent} == {
+            (world.pid(p), channel) for p in (ana, cleo) for channel in ("email", "in_app")
+        }
         assert {e["data"]["cause_event_id"] for e in sent} == {event.id}
         assert all(e["data"]["template"] == "relationship_started" and e["data"]["program_id"] == "prog-1" for e in sent)
         assert {s["subject"] for s in bus.seen} == {f"mentoring.notification.{world.district}.notification.sent.v1"}
         assert ana.email not in json.dumps(bus.seen) and "Ana Mentor" not in json.dumps(bus.seen)
-        (log,) = await deliveries(http, world, ana)
-        assert (log["status"], log["attempts"], log["seen"], log["error"]) == ("sent", 1, 1, None)
-        assert log["template"] == "relationship_started" and log["channel"] == "email" and log["sent_at"]
+        email, in_app = await deliveries(http, world, ana)
+        assert (email["channel"], in_app["channel"]) == ("email", "in_app")
+        assert (email["status"], email["attempts"], email["seen"], email["error"]) == ("sent", 1, 1, None)
+        assert email["template"] == email["kind"] == "relationship_started" and email["sent_at"]
+        assert in_app["status"] == "sent" and email["due_at"] <= email["sent_at"]
 
         # The same event again under another Nats-Msg-Id, as a redelivery would be: nothing is sent again.
         seq = await bus.publish(event, msg_id=f"again-{event.id}")
         await bus.settled(RelationshipStarted.kind, seq)
-        assert [d["seen"] for d in await deliveries(http, world, ana) + await deliveries(http, world, cleo)] == [2, 2]
+        assert [d["seen"] for d in await deliveries(http, world, ana) + await deliveries(http, world, cleo)] == [2, 2, 2, 2]
         assert len(mail_to(mail_sink, ana)) == 1 and len(mail_to(mail_sink, cleo)) == 1
-        assert len(bus.events("sent")) == 2
-        assert await bus.stored(f"mentoring.notification.{world.district}.notification.sent.v1") == 2
+        assert len(bus.events("sent")) == 4
+        assert await bus.stored(f"mentoring.notification.{world.district}.notification.sent.v1") == 4
         metrics = (await http.get("/metrics")).text
-        assert 'mentoring_notifications_sent_total{channel="email",template="relationship_started"} 2.0' in metrics
-        assert "mentoring_notification_delivery_seconds_count 2.0" in metrics
+        assert 'mentoring_notifications_sent_total{channel="email",kind="relationship_started"} 2.0' in metrics
+        assert 'mentoring_notifications_sent_total{channel="in_app",kind="relationship_started"} 2.0' in metrics
+        assert 'mentoring_notification_delivery_seconds_count{channel="email"} 2.0' in metrics
 
 
 async def test_meeting_and_survey_reach_their_recipients_once_even_when_duplicated_together(
@@ -107,24 +117,26 @@ async def test_meeting_and_survey_reach_their_recipients_once_even_when_duplicat
     seq = await bus.publish(meeting_event, msg_id=f"again-{meeting_event.id}")
     await bus.publish(survey_event)
     async with running(create_app(config), headers=coordinator):
-        await eventually(lambda: len(bus.events("sent")) >= 3)
+        await eventually(lambda: len(bus.events("sent", "email")) >= 3)
         await bus.settled(MeetingScheduled.kind, seq)
         (to_ana,) = mail_to(mail_sink, ana)
-        assert to_ana["Subject"] == "Classroom observation on Monday 3 November 2025, 13:00 UTC"
+        when = "Monday, November 3, 2025, 1:00 PM (Coordinated Universal Time)"  # babel, locale en
+        assert to_ana["Subject"] == f"Classroom observation on {when}"
         body = text_of(to_ana)
-        assert "with Cleo New" in body and "45 minutes" in body and "Monday 3 November 2025, 13:00 UTC" in body
+        assert "with Cleo New" in body and "45 minutes" in body and when in body
         # Python's header folder may fold a long subject right after "Subject:"; readers strip that space.
         to_cleo = {m["Subject"].strip(): m for m in mail_to(mail_sink, cleo)}
         assert len(to_cleo) == len(mail_to(mail_sink, cleo)) == 2
-        survey_mail = to_cleo["Please answer the 30-day mentoring check-in survey by Friday 14 November 2025"]
+        survey_mail = to_cleo["Please answer the 30-day mentoring check-in survey by Friday, November 14, 2025"]
         assert "Hello Cleo New" in text_of(survey_mail)
-        assert "with Ana Mentor" in text_of(to_cleo["Classroom observation on Monday 3 November 2025, 13:00 UTC"])
-        assert sorted(e["data"]["template"] for e in bus.events("sent")) == [
+        assert "with Ana Mentor" in text_of(to_cleo[f"Classroom observation on {when}"])
+        assert sorted(e["data"]["template"] for e in bus.events("sent", "email")) == [
             "meeting_scheduled",
             "meeting_scheduled",
             "survey_issued",
         ]
-        assert await bus.stored(f"mentoring.notification.{world.district}.notification.sent.v1") == 3
+        await eventually(lambda: len(bus.events("sent")) == 6)
+        assert await bus.stored(f"mentoring.notification.{world.district}.notification.sent.v1") == 6
 
 
 async def test_missing_contact_fails_at_once_without_retry(service_settings, coordinator, mail_sink, world, bus):
@@ -135,22 +147,23 @@ async def test_missing_contact_fails_at_once_without_retry(service_settings, coo
         seq = await bus.publish(event)
 
         (failed,) = await eventually(lambda: bus.events("failed"))
-        assert failed["data"]["recipient_id"] == world.pid(ghost)
+        assert failed["data"]["recipient_id"] == world.pid(ghost) and failed["data"]["channel"] == "email"
         assert failed["data"]["reason"] == "no contact on file"
         assert failed["data"]["cause_event_id"] == event.id and failed["data"]["program_id"] == "prog-1"
         await bus.settled(RelationshipStarted.kind, seq)
-        (log,) = await deliveries(http, world, ghost)
-        assert (log["status"], log["attempts"], log["seen"], log["error"]) == ("failed", 0, 1, "no contact on file")
+        email, in_app = await deliveries(http, world, ghost)
+        assert (email["status"], email["attempts"], email["seen"], email["error"]) == ("failed", 0, 1, "no contact on file")
+        assert in_app["status"] == "sent"  # the inbox needs no address: it is there when they sign in
         (to_ana,) = mail_to(mail_sink, ana)  # the partner without a contact is named by role
         assert "paired with your new mentee" in text_of(to_ana)
         metrics = (await http.get("/metrics")).text
-        assert 'mentoring_notifications_failed_total{channel="email",template="relationship_started"} 1.0' in metrics
+        assert 'mentoring_notifications_failed_total{channel="email",kind="relationship_started"} 1.0' in metrics
 
 
-async def test_smtp_down_fails_on_the_last_delivery_with_the_error(service_settings, coordinator, mail_sink, world, bus):
+async def test_smtp_down_fails_after_the_last_attempt_with_the_error(service_settings, coordinator, mail_sink, world, bus):
     cleo = world.person("S1", "Cleo New", "mentee")
     closed = free_port()
-    down = settings(service_settings, mail_sink, smtp_port=closed, max_deliver=2, retry_backoff_seconds=[0.1])
+    down = settings(service_settings, mail_sink, smtp_port=closed, delivery_backoff_seconds=[0.05, 0.05])
     survey = SurveyIssued(
         program_id="prog-1",
         relationship_id="r1",
@@ -165,11 +178,13 @@ async def test_smtp_down_fails_on_the_last_delivery_with_the_error(service_setti
         seq = await bus.publish(event)
 
         (failed,) = await eventually(lambda: bus.events("failed"))
-        assert failed["data"]["template"] == "survey_issued"
+        assert failed["data"]["template"] == "survey_issued" and failed["data"]["channel"] == "email"
         assert failed["data"]["recipient_id"] == world.pid(cleo)
         assert "SMTPConnectError" in failed["data"]["reason"] and str(closed) in failed["data"]["reason"]
         await bus.settled(SurveyIssued.kind, seq)
-        (log,) = await deliveries(http, world, cleo)
-        assert (log["status"], log["attempts"], log["sent_at"]) == ("failed", 2, None)
-        assert log["error"] == failed["data"]["reason"]
-        assert not mail_to(mail_sink, cleo) and not bus.events("sent")
+        email, _ = await deliveries(http, world, cleo)
+        assert (email["status"], email["attempts"], email["sent_at"]) == ("failed", 3, None)  # 1 + len(backoff)
+        assert email["error"] == failed["data"]["reason"]
+        assert not mail_to(mail_sink, cleo) and [e["data"]["channel"] for e in bus.events("sent")] == ["in_app"]
+        metrics = (await http.get("/metrics")).text
+        assert 'mentoring_notification_retries_total{channel="email"} 2.0' in metrics

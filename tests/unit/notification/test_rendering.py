@@ -1,135 +1,162 @@
-"""Templates render names, times and durations; HTML escapes what a roster could smuggle in."""
+"""Every template renders in every language (services/notification/templates), dates follow the locale and zone."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+import re
+from datetime import UTC, datetime
 
 import pytest
 
-from services.notification.rendering import (
-    Renderer,
-    compose,
-    format_day,
-    format_duration,
-    format_when,
-    join_names,
+from services.notification.kinds import TEMPLATES, plan
+from services.notification.rendering import Renderer, compose, format_day, format_duration, format_when
+from shared.contracts.feedback import SurveyIssued, SurveyReminderDue, SurveyTemplate
+from shared.contracts.matching import EndReason, MatchDeclined, MatchRequested, RelationshipEnded, RelationshipStarted
+from shared.contracts.scheduling import (
+    InductionHoursShort,
+    MeetingCancelled,
+    MeetingKind,
+    MeetingOverdue,
+    MeetingRescheduled,
+    MeetingScheduled,
+    ReminderDue,
 )
 
-STARTS = datetime(2025, 10, 14, 15, 30, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    return Renderer()
-
-
-def test_relationship_started_names_the_partner_and_roles(renderer):
-    out = renderer.render(
-        "relationship_started",
-        "en",
-        {"name": "Ana Mentor", "partners": ["Cleo New"], "role": "mentor", "partner_role": "mentee", "started_at": STARTS},
-    )
-    assert out.subject == "Your mentoring partnership with Cleo New has started"
-    for body in (out.text, out.html):
-        assert "Ana Mentor" in body
-        assert "Cleo New" in body
-        assert "Tuesday 14 October 2025" in body
-    assert "your mentee" in out.text and "You are the mentor" in out.text
-
-
-def test_relationship_started_without_partner_contact_says_the_role(renderer):
-    context = {"name": "Ana", "partners": [], "role": "mentee", "partner_role": "mentor", "started_at": STARTS}
-    out = renderer.render("relationship_started", "en", context)
-    assert "paired with your new mentor" in out.text
-
-
-def test_meeting_scheduled_shows_kind_utc_time_duration_and_partner(renderer):
-    berlin = STARTS.astimezone(timezone(timedelta(hours=2)))  # same instant, other offset: shown in UTC
-    context = {
-        "name": "Cleo New",
-        "partners": ["Ana Mentor"],
-        "meeting_kind": "pre_conference",
-        "starts_at": berlin,
-        "duration_minutes": 90,
-    }
-    out = renderer.render("meeting_scheduled", "en", context)
-    assert out.subject == "Pre-conference on Tuesday 14 October 2025, 15:30 UTC"
-    for body in (out.text, out.html):
-        assert "pre-conference" in body
-        assert "with Ana Mentor" in body.replace("<strong>", "").replace("</strong>", "")
-        assert "Tuesday 14 October 2025, 15:30 UTC" in body
-        assert "1 hour 30 minutes" in body
-
-
-def test_survey_issued_shows_due_date(renderer):
-    context = {
-        "name": "Cleo New",
-        "partners": [],
-        "survey": "match_quality_30d",
-        "due_at": datetime(2025, 11, 14, 23, 59, tzinfo=UTC),
-    }
-    out = renderer.render("survey_issued", "en", context)
-    assert out.subject == "Please answer the 30-day mentoring check-in survey by Friday 14 November 2025"
-    assert "Please answer it by Friday 14 November 2025." in out.text
-    assert "Hello Cleo New" in out.html
-
-
-EVIL = "<script>alert(1)</script>"
-CONTEXTS = {
-    "relationship_started": {"role": "mentor", "partner_role": "mentee", "started_at": STARTS},
-    "meeting_scheduled": {"meeting_kind": "check_in", "starts_at": STARTS, "duration_minutes": 30},
-    "survey_issued": {"survey": "match_quality_30d", "due_at": STARTS},
-}
-
-
-@pytest.mark.parametrize("template", sorted(CONTEXTS))
-def test_html_escapes_markup_in_names_but_text_keeps_it(renderer, template):
-    out = renderer.render(template, "en", {"name": EVIL, "partners": [EVIL], **CONTEXTS[template]})
-    assert "<script>" not in out.html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out.html
-    assert EVIL in out.text
-
-
-def test_unknown_language_falls_back_to_english(renderer):
-    assert renderer.language("fr") == "en"  # until templates/fr exists
-    assert renderer.language("../en") == "en"
-    assert renderer.language(None) == "en"
-
-
-def test_compose_builds_multipart_alternative_on_one_line_subject(renderer):
-    context = {
-        "name": "Ana",
-        "partners": ["Bob\nBcc: x@evil.example"],
-        "role": "mentor",
-        "partner_role": "mentee",
-        "started_at": STARTS,
-    }
-    rendered = renderer.render("relationship_started", "en", context)
-    msg = compose(
-        rendered,
-        sender="Mentoring Program <no-reply@mentoring.local>",
-        to_address="ana@example.org",
-        message_key="d-1",
-        date=STARTS,
-    )
-    assert msg.get_content_type() == "multipart/alternative"
-    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
-    assert msg["To"].addresses[0].addr_spec == "ana@example.org"
-    assert msg["Message-ID"] == "<d-1@mentoring.local>"
-    assert "\n" not in msg["Subject"]
-    assert msg["Bcc"] is None
-
-
-@pytest.mark.parametrize(
-    ("minutes", "text"), [(45, "45 minutes"), (60, "1 hour"), (90, "1 hour 30 minutes"), (1, "1 minute"), (120, "2 hours")]
+T = datetime(2025, 11, 3, 22, 30, tzinfo=UTC)
+LANGUAGES = ("en", "es", "fr")
+NAMES = {"a": "Zoë Quill", "b": "Xavi Ruiz"}  # never English words
+MEETING = {"program_id": "p", "relationship_id": "r", "meeting_id": "m", "participant_ids": ["a", "b"]}
+EVENTS = [
+    RelationshipStarted(program_id="p", relationship_id="r", mentor_id="a", mentee_id="b", started_at=T),
+    RelationshipEnded(program_id="p", relationship_id="r", mentor_id="a", mentee_id="b", ended_at=T, reason=EndReason.COMPLETED),
+    RelationshipEnded(
+        program_id="p", relationship_id="r", mentor_id="a", mentee_id="b", ended_at=T, reason=EndReason.EARLY_OTHER
+    ),
+    MeetingScheduled(**MEETING, meeting_kind=MeetingKind.CHECK_IN, starts_at=T, duration_minutes=90, time_zone="Europe/Madrid"),
+    MeetingRescheduled(
+        **MEETING,
+        meeting_kind=MeetingKind.OBSERVATION,
+        starts_at=T,
+        previous_starts_at=T,
+        duration_minutes=45,
+        sequence=1,
+        rescheduled_by="b",
+    ),
+    MeetingCancelled(**MEETING, meeting_kind=MeetingKind.DEBRIEF, starts_at=T),
+    ReminderDue(
+        **MEETING,
+        meeting_kind=MeetingKind.PRE_CONFERENCE,
+        reminder_id="x",
+        starts_at=T,
+        duration_minutes=60,
+        offset_minutes=60,
+        late=True,
+    ),
+    MeetingOverdue(**MEETING, meeting_kind=MeetingKind.REFLECTION, ends_at=T),
+    InductionHoursShort(
+        program_id="p",
+        relationship_id="r",
+        participant_id="b",
+        logged_minutes=0,
+        required_minutes=240,
+        window_days=28,
+        window_end=T,
+    ),
+    SurveyIssued(
+        program_id="p", relationship_id="r", survey_id="s", respondent_id="b", template=SurveyTemplate.MATCH_QUALITY_30D, due_at=T
+    ),
+    SurveyReminderDue(program_id="p", survey_id="s", respondent_id="b", template=SurveyTemplate.MEETING_PULSE, due_at=T),
+    MatchRequested(program_id="p", proposal_id="q", mentor_id="a", mentee_id="b"),
+    MatchDeclined(program_id="p", proposal_id="q", mentor_id="a", mentee_id="b"),
+]
+# Words that give away an English sentence; none is also a Spanish or French word.
+ENGLISH = re.compile(
+    r"\b(the|your|you|with|and|been|please|meeting|hello|team|will|started|scheduled|reminder|summary|has|was|is|on|at|by)\b",
+    re.IGNORECASE,
 )
-def test_format_duration(minutes, text):
-    assert format_duration(minutes) == text
+FR_ALLOWED_ON = ("on",)  # "on" is also French ("on" = one); only English checks it
 
 
-def test_formatting_of_times_and_names():
-    naive = datetime(2025, 1, 5, 9, 5)
-    assert format_when(naive) == "Sunday 5 January 2025, 09:05 UTC"
-    assert format_day(naive) == "Sunday 5 January 2025"
-    assert join_names(["A"]) == "A"
-    assert join_names(["A", "B", "C"]) == "A, B and C"
+def contexts() -> list[tuple[str, dict[str, object]]]:
+    """(template, context) for one notice of every event, as the channels build them."""
+    found = []
+    for event in EVENTS:
+        notice = plan(event)[-1]
+        found.append(
+            (
+                notice.template,
+                {
+                    **notice.params,
+                    "name": NAMES.get(notice.recipient_id),
+                    "partners": [NAMES[p] for p in notice.partner_ids],
+                    "actor": NAMES.get(notice.actor_id or "") if notice.actor_id != notice.recipient_id else None,
+                    "time_zone": getattr(event, "time_zone", "America/Los_Angeles"),
+                },
+            )
+        )
+    return found
+
+
+def test_the_sample_covers_every_template() -> None:
+    assert {template for template, _ in contexts()} == set(TEMPLATES)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(("template", "context"), contexts(), ids=[t for t, _ in contexts()])
+def test_every_template_renders_in_every_language(lang: str, template: str, context: dict[str, object]) -> None:
+    rendered = Renderer().render(template, lang, context)
+    assert rendered.subject and "\n" not in rendered.subject and rendered.body
+    assert rendered.body in rendered.text and f'<html lang="{lang}">' in rendered.html
+    assert "{{" not in rendered.text + rendered.html and "  " not in rendered.subject
+    if lang != "en":
+        stripped = rendered.subject + "\n" + rendered.text
+        for name in NAMES.values():
+            stripped = stripped.replace(name, "")
+        words = {w.lower() for w in ENGLISH.findall(stripped)} - (set(FR_ALLOWED_ON) if lang == "fr" else set())
+        assert not words, f"English left in {lang}/{template}: {words}\n{stripped}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_digest_lists_every_message(lang: str) -> None:
+    rendered = Renderer().digest([("First subject", "first body"), ("Second subject", "second body")], lang, "Zoë Quill")
+    assert "2" in rendered.subject and all(s in rendered.text for s in ("First subject", "second body", "Zoë Quill"))
+
+
+def test_names_are_escaped_in_html_only() -> None:
+    context = dict(contexts()[0][1], partners=["<b>Eve</b> & Co"])
+    rendered = Renderer().render("relationship_started", "en", context)
+    assert "<b>Eve</b> & Co" in rendered.text and "&lt;b&gt;Eve&lt;/b&gt; &amp; Co" in rendered.html
+
+
+def test_unknown_languages_fall_back_to_english() -> None:
+    renderer = Renderer()
+    assert renderer.language("de") == renderer.language(None) == renderer.language("../en") == "en"
+    assert renderer.language("es") == "es"
+
+
+def test_dates_follow_the_locale_and_the_district_zone() -> None:
+    assert format_when(T, "en", "America/Los_Angeles") == "Monday, November 3, 2025, 2:30 PM (Pacific Standard Time)"
+    assert format_when(T, "es", "Europe/Madrid") == "lunes, 3 de noviembre de 2025, 23:30 (hora estándar de Europa central)"
+    assert format_when(T, "fr", "Europe/Paris") == "lundi 3 novembre 2025, 23:30 (heure normale d’Europe centrale)"
+    assert format_day(T, "es", "Asia/Tokyo") == "martes, 4 de noviembre de 2025"  # already Tuesday in Tokyo
+    assert format_when(T.isoformat(), "en", "Nowhere/Unknown").endswith("(Coordinated Universal Time)")
+    assert [format_duration(m, "fr") for m in (45, 60, 90)] == ["45 minutes", "1 heure", "1 heure et 30 minutes"]
+
+
+def test_the_message_id_derives_from_the_key() -> None:
+    template, context = contexts()[3]
+    rendered = Renderer().render(template, "en", context)
+    mail = compose(rendered, sender="Program <no-reply@district.example>", to_address="x@example.org", message_key="k1", date=T)
+    assert mail["Message-ID"] == "<k1@district.example>" and mail.get_content_type() == "multipart/alternative"
+
+
+def test_a_name_cannot_inject_a_header() -> None:
+    context = dict(contexts()[0][1], partners=["Bob\nBcc: x@evil.example"])
+    rendered = Renderer().render("relationship_started", "en", context)
+    mail = compose(rendered, sender="Program <no-reply@mentoring.local>", to_address="ana@example.org", message_key="d", date=T)
+    assert "\n" not in mail["Subject"] and mail["Bcc"] is None
+    assert [p.get_content_type() for p in mail.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_a_partner_without_a_contact_is_named_by_role() -> None:
+    context = dict(contexts()[0][1], partners=[])
+    assert "paired with your new mentor" in Renderer().render("relationship_started", "en", context).body

@@ -1,59 +1,94 @@
-"""The delivery use case with in-memory twins of the store, outbox and mail server: retries and give-up."""
+"""Recording and dispatching with in-memory twins of the stores, outbox and mail server: retries and give-up.
+
+The clock is a fake: a retry falls due only when the test moves time past its backoff.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiosmtplib
-import pytest
 from prometheus_client import CollectorRegistry
 
+from services.notification.channels import Channels
+from services.notification.dispatcher import Dispatcher
 from services.notification.domain import Status
 from services.notification.metrics import NotificationMetrics
+from services.notification.outcomes import Outcomes
+from services.notification.people import DistrictSettings
 from services.notification.rendering import Renderer
-from services.notification.workflow import Notifications, TransientDeliveryError
+from services.notification.webhook import WebhookSender
+from services.notification.workflow import Notifications
 from shared.contracts.envelope import derived_id, make_event
 from shared.contracts.matching import RelationshipStarted
-from shared.messaging.policy import RetryPolicy
 
 CONTACTS = {
     "m": {"_id": "m", "name": "Ana Mentor", "email": "ana@example.org", "language": "en"},
-    "e": {"_id": "e", "name": "Cleo New", "email": "cleo@example.org", "language": "en"},
+    "e": {"_id": "e", "name": "Cleo New", "email": "cleo@example.org", "language": "es"},
 }
+T0 = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class FakeRepository:
-    def __init__(self, contacts: dict[str, dict[str, Any]]) -> None:
-        self.contacts = contacts
+    """The delivery store's conditional updates, in memory."""
+
+    def __init__(self) -> None:
         self.deliveries: dict[str, dict[str, Any]] = {}
 
     async def contacts_by_id(self, ids: Any) -> dict[str, dict[str, Any]]:
-        return {i: self.contacts[i] for i in ids if i in self.contacts}
+        return {i: CONTACTS[i] for i in ids if i in CONTACTS}
 
     async def open_delivery(self, doc: dict[str, Any]) -> dict[str, Any]:
-        record = self.deliveries.setdefault(
-            doc["_id"], {**doc, "status": "pending", "attempts": 0, "seen": 0, "lease_until_ms": 0, "error": None}
-        )
+        fresh = {"attempts": 0, "seen": 0, "lease_until_ms": 0, "sent_at": None, "error": None}
+        record = self.deliveries.setdefault(doc["_id"], {**fresh, **doc})
         record["seen"] += 1
         return dict(record)
 
+    async def due(self, now_ms: int, limit: int) -> list[dict[str, Any]]:
+        rows = [r for r in self.deliveries.values() if r["status"] == "pending" and r["due_ms"] <= now_ms]
+        return [dict(r) for r in rows if r["lease_until_ms"] <= now_ms][:limit]
+
     async def claim(self, delivery_id: str, now_ms: int, lease_ms: int) -> dict[str, Any] | None:
         record = self.deliveries[delivery_id]
-        if record["status"] != "pending" or record["lease_until_ms"] > now_ms:
+        if record["status"] != "pending" or record["lease_until_ms"] > now_ms or record["due_ms"] > now_ms:
             return None
         record.update(lease_until_ms=now_ms + lease_ms, attempts=record["attempts"] + 1)
         return dict(record)
 
-    async def release(self, delivery_id: str, error: str) -> None:
-        self.deliveries[delivery_id].update(lease_until_ms=0, error=error)
+    async def retry_at(self, delivery_id: str, due_ms: int, error: str) -> None:
+        self.deliveries[delivery_id].update(lease_until_ms=0, due_ms=due_ms, error=error)
 
-    async def finish(self, delivery_id: str, status: Status, *, error: str | None = None) -> dict[str, Any] | None:
+    async def finish(self, delivery_id: str, status: Status, at: datetime, *, error: str | None = None) -> Any:
         record = self.deliveries[delivery_id]
         if record["status"] != "pending":
             return None
-        record.update(status=status.value, error=error, lease_until_ms=0)
+        record.update(status=status.value, error=error, lease_until_ms=0, sent_at=at if status is Status.SENT else None)
         return dict(record)
+
+
+class FakePeople:
+    async def district(self, district: str, seen_zone: str | None = None) -> DistrictSettings:
+        return DistrictSettings(district, seen_zone or "UTC")
+
+    async def preferences_of(self, ids: Any) -> dict[str, Any]:
+        return {}
+
+
+class FakeInbox:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    async def add(self, doc: dict[str, Any]) -> bool:
+        return self.items.setdefault(doc["_id"], doc) is doc
 
 
 class FakeOutbox:
@@ -80,68 +115,87 @@ class FlakyMailer:
         self.sent.append(to)
 
 
-def service(mailer: FlakyMailer, contacts: dict[str, Any] = CONTACTS) -> tuple[Notifications, FakeRepository, FakeOutbox]:
-    repo, outbox = FakeRepository(contacts), FakeOutbox()
-    svc = Notifications(
-        repo,
-        outbox,
-        NotificationMetrics(CollectorRegistry()),
-        Renderer(),
-        mailer,  # type: ignore[arg-type]
-        "Mentoring <no-reply@mentoring.local>",
-        RetryPolicy(max_deliver=3),
-    )
-    return svc, repo, outbox
+class World:
+    def __init__(self, failures: dict[str, int]) -> None:
+        self.clock, self.repo, self.outbox, self.inbox = Clock(), FakeRepository(), FakeOutbox(), FakeInbox()
+        self.mailer = FlakyMailer(failures)
+        metrics = NotificationMetrics(CollectorRegistry())
+        people: Any = FakePeople()
+        repo: Any = self.repo
+        inbox: Any = self.inbox
+        sender = "M <no-reply@m.org>"
+        channels = Channels(repo, inbox, people, Renderer(), self.mailer, WebhookSender(1.0), sender, self.clock)
+        outbox: Any = self.outbox
+        outcomes = Outcomes(repo, outbox, metrics, None, (1.0, 5.0), self.clock)  # type: ignore[arg-type]
+        self.dispatcher = Dispatcher(repo, channels, outcomes, 20_000, 100, self.clock)
+        self.service = Notifications(repo, people, self.dispatcher, metrics, 17, self.clock)
+
+    def outcomes(self, channel: str = "email") -> list[tuple[str, str]]:
+        found = [e for e in self.outbox.events.values() if e.data.channel == channel]
+        return sorted((e.type.split(".")[-2], e.data.recipient_id) for e in found)
+
+    async def later(self, seconds: float) -> None:
+        self.clock.now += timedelta(seconds=seconds)
+        await self.dispatcher.dispatch_once()
 
 
 EVENT = make_event(
-    RelationshipStarted(
-        program_id="p", relationship_id="r", mentor_id="m", mentee_id="e", started_at=datetime(2025, 10, 1, tzinfo=UTC)
-    ),
+    RelationshipStarted(program_id="p", relationship_id="r", mentor_id="m", mentee_id="e", started_at=T0),
     district="D1",
     subject="r",
 )
 
 
-def outcomes(outbox: FakeOutbox) -> list[tuple[str, str]]:
-    return sorted((e.type.split(".")[-2], e.data.recipient_id) for e in outbox.events.values())
+async def test_one_refusing_address_does_not_hold_back_the_other_and_is_retried_after_the_backoff():
+    world = World({"cleo@example.org": 1})
+    await world.service.record(EVENT)
+    assert world.mailer.sent == ["ana@example.org"] and world.outcomes() == [("sent", "m")]
+    assert len(world.inbox.items) == 2 and world.outcomes("in_app") == [("sent", "e"), ("sent", "m")]
+
+    await world.later(0.999)  # the first backoff (1 s) has not passed
+    assert world.mailer.sent == ["ana@example.org"]
+    waiting = world.repo.deliveries[derived_id("delivery", EVENT.id, "e", "email")]
+    assert (waiting["status"], waiting["error"]) == ("pending", "SMTPServerDisconnected: server went away")
+    await world.later(0.001)
+    assert world.mailer.sent == ["ana@example.org", "cleo@example.org"]
+    assert world.outcomes() == [("sent", "e"), ("sent", "m")]
+    email = world.repo.deliveries[derived_id("delivery", EVENT.id, "e", "email")]
+    assert (email["status"], email["attempts"], email["error"]) == ("sent", 2, None)
 
 
-async def test_one_refusing_address_does_not_hold_back_the_other_and_is_retried():
-    mailer = FlakyMailer({"cleo@example.org": 1})
-    svc, repo, outbox = service(mailer)
-    with pytest.raises(TransientDeliveryError, match="SMTPServerDisconnected"):
-        await svc.notify(EVENT, num_delivered=1)
-    assert mailer.sent == ["ana@example.org"]
-    assert outcomes(outbox) == [("sent", "m")]
-
-    await svc.notify(EVENT, num_delivered=2)  # the redelivery sends only what is missing
-    assert mailer.sent == ["ana@example.org", "cleo@example.org"]
-    assert outcomes(outbox) == [("sent", "e"), ("sent", "m")]
-    assert sorted(r["attempts"] for r in repo.deliveries.values()) == [1, 2]
-
-
-async def test_last_delivery_records_the_failure_instead_of_raising():
-    mailer = FlakyMailer({"cleo@example.org": 5})
-    svc, repo, outbox = service(mailer)
-    for delivered in (1, 2):
-        with pytest.raises(TransientDeliveryError):
-            await svc.notify(EVENT, num_delivered=delivered)
-    await svc.notify(EVENT, num_delivered=3)
-    failed = [e for e in outbox.events.values() if e.type.endswith("failed.v1")]
+async def test_the_last_attempt_records_the_failure_and_a_later_duplicate_changes_nothing():
+    world = World({"cleo@example.org": 5})
+    await world.service.record(EVENT)
+    await world.later(1)
+    await world.later(5)  # third and last attempt (1 + two backoff steps)
+    failed = [e for e in world.outbox.events.values() if e.type.endswith("failed.v1")]
     assert [(e.data.recipient_id, e.data.reason) for e in failed] == [("e", "SMTPServerDisconnected: server went away")]
-    assert {r["recipient_id"]: r["status"] for r in repo.deliveries.values()} == {"m": "sent", "e": "failed"}
+    assert world.repo.deliveries[derived_id("delivery", EVENT.id, "e", "email")]["status"] == "failed"
+    before = len(world.outbox.events)
 
-    await svc.notify(EVENT, num_delivered=1)  # a later duplicate changes nothing
-    assert mailer.sent == ["ana@example.org"] and len(outbox.events) == 2
+    await world.later(3600)
+    await world.service.record(EVENT)  # a redelivered event: re-announced under the same ids, nothing sent
+    assert world.mailer.sent == ["ana@example.org"] and len(world.outbox.events) == before
+    assert {r["seen"] for r in world.repo.deliveries.values()} == {2}
 
 
-async def test_a_held_lease_means_retry_later_not_a_second_send():
-    mailer = FlakyMailer({})
-    svc, repo, _ = service(mailer)
+async def test_a_held_lease_means_no_second_send():
+    world = World({})
+    await world.service.record(EVENT)
+    sent = list(world.mailer.sent)
     delivery_id = derived_id("delivery", EVENT.id, "m", "email")
-    await repo.open_delivery({"_id": delivery_id, "recipient_id": "m"})
-    await repo.claim(delivery_id, now_ms=0, lease_ms=10**13)  # another worker is sending it right now
-    with pytest.raises(TransientDeliveryError, match="another worker"):
-        await svc.notify(EVENT, num_delivered=1)
-    assert mailer.sent == ["cleo@example.org"]
+    world.repo.deliveries[delivery_id].update(status="pending", lease_until_ms=10**15)  # another worker is sending it
+    await world.later(60)
+    await world.service.record(EVENT)
+    assert world.mailer.sent == sent
+
+
+async def test_an_unknown_recipient_fails_at_once_without_an_attempt():
+    world = World({})
+    lost = make_event(
+        RelationshipStarted(program_id="p", relationship_id="r2", mentor_id="m", mentee_id="ghost", started_at=T0), "D1", "r2"
+    )
+    await world.service.record(lost)
+    record = world.repo.deliveries[derived_id("delivery", lost.id, "ghost", "email")]
+    assert (record["status"], record["attempts"], record["error"]) == ("failed", 0, "no contact on file")
+    assert world.outcomes("in_app") == [("sent", "ghost"), ("sent", "m")]  # the inbox needs no address
