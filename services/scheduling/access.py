@@ -1,8 +1,10 @@
-"""Who may see a meeting, record its outcome, and which meetings a list returns. Pure: no I/O.
+"""Who may see a meeting, record its outcome, move or cancel it, reach an availability. Pure: no I/O.
 
-- state admins read every district's meetings and never record outcomes;
-- a district coordinator reads and records the meetings of their own district;
-- a mentor or mentee reads and records only the meetings they take part in.
+- state admins read every district's meetings, calendars, cadences and availability, and never change any;
+- a district coordinator reads and changes their own district's (meetings, calendar, program cadences,
+  teachers' availability);
+- a mentor or mentee reads, records, reschedules and cancels only the meetings they take part in, and
+  reads and sets only their own availability and calendar feed.
 
 A meeting the caller may not see is answered like a meeting that does not exist (404); a teacher
 who names another participant in a list query is refused (403), which reveals nothing.
@@ -10,14 +12,18 @@ who names another participant in a list query is refused (403), which reveals no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from shared.auth.principal import Principal, Role, forbidden
+from shared.auth.principal import Principal, Role, forbidden, not_found
+from shared.contracts.envelope import derived_id
 from shared.storage.mongo import Document
 
 RECORDERS: Final = (Role.DISTRICT_COORDINATOR, Role.MENTOR, Role.MENTEE)
+TEACHERS: Final = (Role.MENTOR, Role.MENTEE)
+OPAQUE: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 Check = Callable[[Principal, Document], bool]
 
 
@@ -62,3 +68,34 @@ def scoped(caller: Principal, relationship_id: str | None, participant_id: str |
     if caller.role is Role.DISTRICT_COORDINATOR:
         return MeetingQuery(relationship_id, participant_id, caller.district)
     return MeetingQuery(relationship_id, participant_id, None)
+
+
+def actor_id(caller: Principal) -> str:
+    """The caller as an opaque id fit for an event (``rescheduled_by``, ``cancelled_by``).
+
+    A teacher's subject is their participant id already; a subject with other characters (an identity
+    provider's ``auth0|...``) is replaced by a stable id derived from it.
+    """
+    return caller.subject if OPAQUE.match(caller.subject) else derived_id("actor", caller.subject)
+
+
+def availability_district(caller: Principal, participant_id: str, known_in: str | None, *, write: bool) -> str:
+    """The district whose teacher's availability the caller may read or (``write``) set, else 403/404.
+
+    The teacher themself, their district's coordinator, and (reads only) state admins. A teacher naming
+    someone else gets 403 (nothing is looked up); a coordinator naming a teacher known in another district
+    gets the 404 of an unknown teacher.
+    """
+    if caller.is_teacher:
+        if participant_id != caller.subject:
+            raise forbidden("a mentor or mentee may only reach their own availability")
+        return str(caller.district)
+    if caller.role is Role.STATE_ADMIN:
+        if write:
+            raise forbidden("state admins read availability but never change it")
+        if known_in is None:
+            raise not_found(f"availability of {participant_id}")
+        return known_in
+    if known_in is not None and known_in != caller.district:
+        raise not_found(f"availability of {participant_id}")
+    return str(caller.district)

@@ -1,4 +1,4 @@
-"""Scheduling's HTTP API: read meetings, record their outcomes. Who may do what is in ``access``."""
+"""Scheduling's HTTP API for meetings: read them, record outcomes, reschedule, cancel. Who may do what is in ``access``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.audit import AuditLog
 from shared.auth.http import Caller
@@ -16,7 +16,13 @@ from shared.contracts.scheduling import MeetingKind
 from shared.storage.mongo import Document
 
 from . import access
-from .workflow import InvalidAbsenteesError, MeetingNotFoundError, OutcomeConflictError, Scheduling
+from .workflow import (
+    InvalidAbsenteesError,
+    MeetingNotFoundError,
+    OutcomeConflictError,
+    RescheduleRefusedError,
+    Scheduling,
+)
 
 router = APIRouter(tags=["meetings"])
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -51,12 +57,18 @@ class Meeting(BaseModel):
     participant_ids: list[str]
     starts_at: datetime
     duration_minutes: int = Field(description="Planned length")
+    time_zone: str = Field(default="UTC", description="The district's time zone (IANA): how participants read the time")
     status: Literal["scheduled", "completed", "missed", "cancelled"]
+    sequence: int = Field(default=0, description="How often the meeting was rescheduled (its iCalendar SEQUENCE)")
+    previous_starts_at: datetime | None = Field(default=None, description="The start before the last reschedule")
+    reschedule_reason: str | None = None
+    overdue_at: datetime | None = Field(default=None, description="When it was flagged as not marked in time")
     actual_minutes: int | None = Field(default=None, description="Minutes held, when completed")
     absent_ids: list[str] | None = Field(default=None, description="Who was absent, when missed")
     outcome_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    cancelled_by: str | None = Field(default=None, description="Who cancelled it; None when the platform did")
 
 
 class Completion(BaseModel):
@@ -65,6 +77,18 @@ class Completion(BaseModel):
 
 class Absence(BaseModel):
     absent_ids: list[OpaqueId] = Field(min_length=1, description="Participants who did not attend")
+
+
+Reason = Annotated[str, Field(min_length=1, max_length=500, description="Kept by scheduling, never published")]
+
+
+class Move(BaseModel):
+    starts_at: AwareDatetime = Field(description="The new start, with its UTC offset")
+    reason: Reason
+
+
+class Cancellation(BaseModel):
+    reason: Reason
 
 
 Responses = dict[int | str, dict[str, Any]]
@@ -82,6 +106,11 @@ OUTCOME: Responses = {
     400: {"model": Problem, "description": "The body is not parseable JSON"},
     403: {"model": Problem, "description": "State admins read meetings but never record outcomes"},
     409: {"model": Problem, "description": "The meeting already has another outcome or was cancelled"},
+}
+CHANGE: Responses = {
+    **OUTCOME,
+    403: {"model": Problem, "description": "State admins read meetings but never change them"},
+    409: {"model": Problem, "description": "The meeting is not scheduled any more, or changed meanwhile"},
 }
 
 
@@ -147,4 +176,36 @@ async def missed(meeting_id: MeetingId, body: Absence, svc: Service, caller: Cal
     except OutcomeConflictError as exc:
         raise HTTPException(409, str(exc)) from exc
     await audit.record(caller, "meeting.missed", meeting_id, meeting["district"])
+    return _meeting(done)
+
+
+@router.post(
+    "/meetings/{meeting_id}/reschedule",
+    responses={**CHANGE, 422: {"description": "Bad input, or the new time is on a closed day, outside the term or past"}},
+    summary="Move a scheduled meeting (a participant or the district's coordinator)",
+)
+async def reschedule(meeting_id: MeetingId, body: Move, svc: Service, caller: Caller, audit: Audit) -> Meeting:
+    """Move the meeting; its reminders are planned again and ``sequence`` goes up by one."""
+    require_role(caller, *access.RECORDERS)
+    meeting = await _meeting_for(svc, meeting_id, caller, access.may_record)
+    try:
+        moved = await svc.reschedule(meeting, body.starts_at, access.actor_id(caller), body.reason)
+    except RescheduleRefusedError as exc:
+        raise _field_error("body", "starts_at", str(exc)) from exc
+    except OutcomeConflictError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    await audit.record(caller, "meeting.rescheduled", meeting_id, meeting["district"])
+    return _meeting(moved)
+
+
+@router.post("/meetings/{meeting_id}/cancel", responses=CHANGE, summary="Cancel a scheduled meeting")
+async def cancel(meeting_id: MeetingId, body: Cancellation, svc: Service, caller: Caller, audit: Audit) -> Meeting:
+    """A participant or the district's coordinator cancels; repeating it answers with the cancelled meeting."""
+    require_role(caller, *access.RECORDERS)
+    meeting = await _meeting_for(svc, meeting_id, caller, access.may_record)
+    try:
+        done = await svc.cancel(meeting, access.actor_id(caller), body.reason)
+    except OutcomeConflictError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    await audit.record(caller, "meeting.cancelled", meeting_id, meeting["district"])
     return _meeting(done)

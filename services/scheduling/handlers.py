@@ -8,18 +8,23 @@ from typing import Annotated
 from faststream import Context
 
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.matching import RelationshipEnded, RelationshipStarted
+from shared.contracts.matching import ProgramCreated, RelationshipEnded, RelationshipStarted
 
-from .workflow import Scheduling
+from .planning import Planning
 
-Service = Annotated[Scheduling, Context("scheduling")]
+Service = Annotated[Planning, Context("planning")]
+
+
+async def on_program_created(event: CloudEvent[ProgramCreated], svc: Service) -> None:
+    """Remember the program's district and model (group programs get group sessions)."""
+    await svc.program_created(event.district, event.data)
 
 
 async def on_relationship_started(event: CloudEvent[RelationshipStarted], svc: Service) -> None:
-    """Schedule the new relationship's first check-in and first observation cycle."""
-    await svc.schedule_first_meetings(event.district, event.data)
+    """Plan the new relationship's meetings over the program's horizon."""
+    await svc.relationship_started(event.district, event.data)
 
 
 async def on_relationship_ended(event: CloudEvent[RelationshipEnded], svc: Service) -> None:
     """Cancel the ended relationship's meetings that were still to come."""
-    await svc.cancel_after_end(event.data)
+    await svc.relationship_ended(event.data)

@@ -1,23 +1,34 @@
-"""Scheduling's use cases: planning a relationship's first meetings, cancelling them, recording outcomes."""
+"""A meeting's lifecycle: scheduled -> completed (minutes held) / missed (who was absent) / cancelled, and
+reschedules in between. Every change is one conditional write, so concurrent requests cannot both win; a
+repeat of the very change already made answers with the stored meeting and re-emits the same event id.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.contracts.envelope import CloudEvent, derived_id, make_event
-from shared.contracts.matching import RelationshipEnded, RelationshipStarted
-from shared.contracts.scheduling import MeetingCompleted, MeetingKind, MeetingMissed, MeetingScheduled
+from shared.contracts.envelope import derived_id, make_event
+from shared.contracts.scheduling import MeetingCompleted, MeetingMissed
 from shared.messaging.outbox import Outbox
 from shared.storage.mongo import Document
 
-from . import domain
+from . import announce
+from .announce import refs
+from .domain import OpenDays, as_utc, reschedule_refusal
 from .metrics import SchedulingMetrics
+from .reminders import Reminders
 from .repository import SchedulingRepository
+from .stores import PlanningStore
 
-FIRST = "1"  # sequence number of the first meeting of each kind
+Clock = Callable[[], datetime]
+FIRST = "1"  # occurrence number of the first meeting of each kind
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class MeetingNotFoundError(LookupError):
@@ -32,61 +43,23 @@ class InvalidAbsenteesError(ValueError):
     """Some absent ids are not participants of the meeting."""
 
 
-def meeting_id(relationship_id: str, kind: MeetingKind, sequence: str = FIRST) -> str:
-    """The natural key of a relationship's n-th meeting of a kind."""
-    return derived_id("meeting", relationship_id, kind.value, sequence)
+class RescheduleRefusedError(ValueError):
+    """The new time is on a closed day, outside the term, or not in the future."""
+
+
+def meeting_id(plan_id: str, kind: str, occurrence: str = FIRST) -> str:
+    """The natural key of a relationship's (or group's) n-th meeting of a kind."""
+    return derived_id("meeting", plan_id, kind, occurrence)
 
 
 @dataclass
 class Scheduling:
     repo: SchedulingRepository
+    store: PlanningStore
+    reminders: Reminders
     outbox: Outbox
     metrics: SchedulingMetrics
-
-    async def schedule_first_meetings(self, district: str, started: RelationshipStarted) -> list[Document]:
-        """Store the planned first meetings and announce them; a repeated start changes nothing."""
-        rid, now = started.relationship_id, datetime.now(UTC)
-        docs: list[Document] = [
-            {
-                "_id": meeting_id(rid, m.kind),
-                "program_id": started.program_id,
-                "district": district,
-                "relationship_id": rid,
-                "kind": m.kind.value,
-                "participant_ids": [started.mentor_id, started.mentee_id],
-                "starts_at": m.starts_at,
-                "duration_minutes": m.duration_minutes,
-                "status": "scheduled",
-                "created_at": now,
-            }
-            for m in domain.plan_first_meetings(started.started_at)
-        ]
-        inserted = await self.repo.add_meetings(docs)
-        for doc in docs:
-            if doc["_id"] in inserted:
-                self.metrics.scheduled.labels(kind=doc["kind"]).inc()
-        # Announce what is stored (a redelivery finds the first delivery's documents and re-emits the same ids).
-        stored = await self.repo.meetings_by_id([d["_id"] for d in docs])
-        await self.outbox.emit([_scheduled_event(m) for m in stored])
-        if (ended_at := await self.repo.ended_at(rid)) is not None:  # the end was processed first
-            await self._cancel_after(rid, ended_at)
-        return stored
-
-    async def cancel_after_end(self, ended: RelationshipEnded) -> int:
-        """Cancel the relationship's scheduled meetings that start after it ended; returns how many."""
-        ended_at = domain.as_utc(ended.ended_at)
-        await self.repo.mark_ended(ended.relationship_id, ended_at)
-        return await self._cancel_after(ended.relationship_id, ended_at)
-
-    async def _cancel_after(self, relationship_id: str, ended_at: datetime) -> int:
-        cancelled = 0
-        for doc in await self.repo.scheduled_after(relationship_id, ended_at):
-            # One guarded update per meeting, so an outcome recorded meanwhile is never overwritten.
-            fields = {"cancelled_at": datetime.now(UTC), "cancel_reason": "relationship_ended"}
-            if await self.repo.set_outcome(doc["_id"], "cancelled", fields):
-                self.metrics.cancelled.labels(kind=doc["kind"]).inc()
-                cancelled += 1
-        return cancelled
+    clock: Clock = utc_now
 
     async def meeting(self, meeting_id: str) -> Document:
         """The stored meeting; MeetingNotFoundError when there is none."""
@@ -103,7 +76,7 @@ class Scheduling:
         else:
             self.metrics.completed.labels(kind=done["kind"]).inc()
             self.metrics.minutes.inc(minutes)
-        data = MeetingCompleted(**_refs(done), duration_minutes=done["actual_minutes"])
+        data = MeetingCompleted(**refs(done), duration_minutes=done["actual_minutes"])
         await self._emit_outcome(done, "completed", data)
         return done
 
@@ -118,13 +91,57 @@ class Scheduling:
             _same_outcome(done, "missed", "absent_ids", absent)
         else:
             self.metrics.missed.labels(kind=done["kind"]).inc()
-        await self._emit_outcome(done, "missed", MeetingMissed(**_refs(done), absent_ids=done["absent_ids"]))
+        await self._emit_outcome(done, "missed", MeetingMissed(**refs(done), absent_ids=done["absent_ids"]))
+        return done
+
+    async def cancel(self, current: Document, by: str | None, reason: str) -> Document:
+        """Cancel a scheduled meeting (``by`` None: the platform did); its pending reminders are dropped."""
+        fields = {"cancelled_at": self.clock(), "cancel_reason": reason, "cancelled_by": by}
+        done, changed = await self._transition(current, "cancelled", fields)
+        if not changed and done["status"] != "cancelled":
+            raise OutcomeConflictError(f"meeting is {done['status']}; it cannot be cancelled")
+        if changed:
+            self.metrics.cancelled.labels(kind=done["kind"]).inc()
+        await self.reminders.drop(done["_id"])
+        await self.outbox.emit([announce.cancelled(done)])
+        return done
+
+    async def reschedule(self, current: Document, starts_at: datetime, by: str, reason: str) -> Document:
+        """Move a scheduled meeting to ``starts_at``; refused on a closed day, outside the term or in the past."""
+        now, starts_at = self.clock(), as_utc(starts_at)
+        if current["status"] != "scheduled":
+            raise OutcomeConflictError(f"meeting is {current['status']}; it cannot be rescheduled")
+        if starts_at == current["starts_at"]:
+            return current
+        cadence = self.store.cadence_of(await self.store.program(current["program_id"]))
+        days = OpenDays(await self.store.calendar_or_default(current["district"]), cadence.term_start, cadence.term_end)
+        if (refusal := reschedule_refusal(days, starts_at, now)) is not None:
+            raise RescheduleRefusedError(refusal)
+        sequence = current.get("sequence", 0) + 1
+        change = {"at": now, "by": by, "reason": reason, "from": current["starts_at"], "to": starts_at}
+        moved: Document = {
+            **current,
+            "starts_at": starts_at,
+            "sequence": sequence,
+            "previous_starts_at": current["starts_at"],
+            "reschedule_reason": reason,
+            "rescheduled_by": by,
+            "overdue_at": None,
+            "reschedules": [*current.get("reschedules", []), change],
+        }
+        done = await self.repo.replace_scheduled(current, moved)
+        if done is None:
+            raise OutcomeConflictError("the meeting changed meanwhile; read it again and retry")
+        self.metrics.rescheduled.labels(kind=done["kind"]).inc()
+        await self.reminders.drop(done["_id"])
+        await self.reminders.plan([done], cadence.reminder_offsets_minutes, now)
+        await self.outbox.emit([announce.rescheduled(done, by)])
         return done
 
     async def _transition(self, current: Document, status: str, fields: Document) -> tuple[Document, bool]:
         """Move a scheduled meeting to ``status``: (meeting as stored now, whether this call changed it)."""
         if current["status"] == "scheduled":
-            done = await self.repo.set_outcome(current["_id"], status, {**fields, "outcome_at": datetime.now(UTC)})
+            done = await self.repo.set_outcome(current["_id"], status, {**fields, "outcome_at": self.clock()})
             if done is not None:
                 return done, True
             current = await self.meeting(current["_id"])  # another request recorded an outcome meanwhile
@@ -142,22 +159,3 @@ def _same_outcome(meeting: Document, status: str, field: str, value: object) -> 
         raise OutcomeConflictError(f"meeting is {meeting['status']}; it cannot be marked {status}")
     if meeting.get(field) != value:
         raise OutcomeConflictError(f"meeting is already {status} with {field}={meeting.get(field)!r}")
-
-
-def _refs(meeting: Document) -> dict[str, Any]:
-    return {
-        "program_id": meeting["program_id"],
-        "relationship_id": meeting["relationship_id"],
-        "meeting_id": meeting["_id"],
-        "meeting_kind": MeetingKind(meeting["kind"]),
-    }
-
-
-def _scheduled_event(meeting: Document) -> CloudEvent[Any]:
-    data = MeetingScheduled(
-        **_refs(meeting),
-        participant_ids=meeting["participant_ids"],
-        starts_at=meeting["starts_at"],
-        duration_minutes=meeting["duration_minutes"],
-    )
-    return make_event(data, meeting["district"], meeting["_id"], derived_id("meeting.scheduled", meeting["_id"]))

@@ -13,15 +13,15 @@ from tests.plugins.services import eventually
 
 @pytest.fixture
 async def meetings(http, bus) -> list[dict]:
-    """The four first meetings of a freshly started relationship."""
+    """The first four weeks of meetings of a freshly started relationship (eight with the default cadence)."""
     rid = f"rel-{uuid.uuid4().hex[:12]}"
     await bus.publish(bus.started(rid, datetime(2025, 3, 4, 9, tzinfo=UTC)))
 
-    async def four() -> list[dict] | None:
+    async def planned() -> list[dict] | None:
         found = (await http.get("/meetings", params={"relationship_id": rid})).json()
-        return found if len(found) == 4 else None
+        return found if len(found) == 8 else None
 
-    return await eventually(four)  # type: ignore[no-any-return]
+    return await eventually(planned)  # type: ignore[no-any-return]
 
 
 async def test_complete_publishes_meeting_completed_once(http, bus, meetings):
@@ -55,7 +55,7 @@ async def test_complete_publishes_meeting_completed_once(http, bus, meetings):
 
 
 async def test_missed_publishes_meeting_missed_once(http, bus, meetings):
-    observation = meetings[2]
+    observation = next(m for m in meetings if m["kind"] == "observation")
     url = f"/meetings/{observation['id']}/missed"
     response = await http.post(url, json={"absent_ids": ["mentee-1", "mentee-1"]})
     assert response.status_code == 200

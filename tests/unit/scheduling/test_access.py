@@ -48,3 +48,33 @@ def test_a_coordinators_list_is_their_district_and_an_admins_every_district() ->
     assert access.scoped(COORDINATOR_D2, "r1", "mentor-1") == access.MeetingQuery("r1", "mentor-1", "D2")
     assert access.scoped(ADMIN, "r1", None) == access.MeetingQuery("r1", None, None)
     assert not access.scoped(COORDINATOR_D1, None, None).narrowed
+
+
+@pytest.mark.parametrize(
+    ("caller", "known_in", "write", "expected"),
+    [
+        (MENTEE, None, True, "D1"),  # the teacher themself, nothing on file yet
+        (MENTEE, "D1", False, "D1"),
+        (STRANGER, "D1", False, 403),  # another teacher: refused without a lookup
+        (COORDINATOR_D1, None, True, "D1"),  # a teacher of their district not known yet
+        (COORDINATOR_D1, "D1", False, "D1"),
+        (COORDINATOR_D2, "D1", True, 404),  # known elsewhere: answered like an unknown teacher
+        (ADMIN, "D1", False, "D1"),
+        (ADMIN, None, False, 404),
+        (ADMIN, "D1", True, 403),
+    ],
+)
+def test_availability_is_reached_by_the_teacher_their_coordinator_and_readers(caller, known_in, write, expected):
+    if isinstance(expected, int):
+        with pytest.raises(HTTPException) as refused:
+            access.availability_district(caller, "mentee-1", known_in, write=write)
+        assert refused.value.status_code == expected
+    else:
+        assert access.availability_district(caller, "mentee-1", known_in, write=write) == expected
+
+
+def test_actor_ids_are_opaque_ids_fit_for_events():
+    assert access.actor_id(MENTEE) == "mentee-1"
+    foreign = access.actor_id(Principal("auth0|12345", Role.DISTRICT_COORDINATOR, "D1"))
+    assert foreign == access.actor_id(Principal("auth0|12345", Role.DISTRICT_COORDINATOR, "D1"))
+    assert access.OPAQUE.match(foreign) and "auth0" not in foreign
