@@ -111,7 +111,7 @@ def load(urls: dict[str, str], signing_key: Path, say: Any = print) -> dict[str,
             surveys = _until(
                 lambda: _ok(http.get(f"{urls['feedback']}/surveys", params={"respondent_id": first["mentee_id"]}, headers=mentee))
             )
-            answer = {"rating": 5, "comment": "Great first month"}
+            answer = {"answers": {"overall": 5, "comment": "Great first month"}}
             _ok(http.post(f"{urls['feedback']}/surveys/{surveys[0]['id']}/responses", json=answer, headers=mentee))
             say("completed one check-in and answered one survey")
         active = sum(r["status"] == "active" for r in _ok(http.get(f"{urls['matching']}/programs/{program['id']}/relationships")))

@@ -28,7 +28,8 @@ N2,Quinn Roe,quinn.e2e@example.org,mentee,Lincoln,english,9-12,1,en,
 N3,Ravi Shah,ravi.e2e@example.org,mentee,Adams,science,3-5,0,en,
 N4,Sam Art,sam.e2e@example.org,mentee,Adams,art,K-2,0,en,
 """
-MAILS_PER_RELATIONSHIP = 2 + 2 * 4 + 2  # started to both, 4 meetings to both, a survey each
+MAILS_PER_RELATIONSHIP = 2 + 2 * 8 + 2  # started to both, 8 meetings to both (4 weeks ahead), a survey each
+PULSE_MAILS = 2  # the completed check-in's meeting pulse, to both partners
 
 
 def wait_for(check: Any, timeout: float = 60.0, what: str = "condition") -> Any:
@@ -99,11 +100,11 @@ def test_one_district_from_roster_to_program_numbers(stack: Stack) -> None:
         for rel in relationships:
             meetings = wait_for(
                 lambda r=rel: (
-                    len(m := ok(http.get(f"{urls['scheduling']}/meetings", params={"relationship_id": r["id"]}))) == 4 and m
+                    len(m := ok(http.get(f"{urls['scheduling']}/meetings", params={"relationship_id": r["id"]}))) == 8 and m
                 ),
                 what="four meetings",
             )
-            assert {m["kind"] for m in meetings} == {"check_in", "pre_conference", "observation", "debrief"}
+            assert {m["kind"] for m in meetings} == {"check_in", "pre_conference", "observation", "debrief", "reflection"}
         wait_for(lambda: len(our_mail(stack)) >= 3 * MAILS_PER_RELATIONSHIP, what="all e-mails")
 
         first = relationships[0]
@@ -113,11 +114,16 @@ def test_one_district_from_roster_to_program_numbers(stack: Stack) -> None:
         ok(http.post(f"{urls['scheduling']}/meetings/{check_in['id']}/complete", json={"duration_minutes": 55}))
         ok(http.post(f"{urls['scheduling']}/meetings/{debrief['id']}/missed", json={"absent_ids": [first["mentee_id"]]}))
         surveys = wait_for(
-            lambda: ok(http.get(f"{urls['feedback']}/surveys", params={"relationship_id": first["id"]})), what="surveys issued"
+            lambda: [
+                s
+                for s in ok(http.get(f"{urls['feedback']}/surveys", params={"relationship_id": first["id"]}))
+                if s["template"] == "match_quality_30d"
+            ],
+            what="surveys issued",
         )
         assert len(surveys) == 2
         respondent = as_user(stack, surveys[0]["respondent_id"], Role(surveys[0]["role"]))
-        answer = {"rating": 4, "comment": "helpful"}
+        answer = {"answers": {"overall": 4, "comment": "helpful"}}
         ok(http.post(f"{urls['feedback']}/surveys/{surveys[0]['id']}/responses", json=answer, headers=respondent))
 
         summary = wait_for(
@@ -125,7 +131,7 @@ def test_one_district_from_roster_to_program_numbers(stack: Stack) -> None:
                 (s := ok(http.get(f"{urls['metrics']}/programs/{program['id']}/summary")))["surveys"]["submitted"] == 1
                 and s["meetings"]["missed"] == 1
                 and s["meetings"]["completed"] == 1
-                and s["notifications"]["sent"] >= 3 * MAILS_PER_RELATIONSHIP
+                and s["notifications"]["sent"] >= 3 * MAILS_PER_RELATIONSHIP + PULSE_MAILS
                 and s
             ),
             what="metrics caught up",
@@ -134,12 +140,12 @@ def test_one_district_from_roster_to_program_numbers(stack: Stack) -> None:
 
     assert summary["participants"] == {"mentors": 3, "mentees": 4}
     assert summary["matched_mentees"] == 3 and summary["active_relationships"] == 3
-    assert summary["surveys"]["issued"] == 6 and summary["surveys"]["mean_rating"] == 4
+    assert summary["surveys"]["issued"] == 6 + 2 and summary["surveys"]["mean_rating"] == 4  # match quality, pulses
     assert summary["mentoring_minutes"] == 55
-    assert summary["notifications"]["sent"] == 3 * MAILS_PER_RELATIONSHIP
+    assert summary["notifications"]["sent"] == 3 * MAILS_PER_RELATIONSHIP + PULSE_MAILS
 
     mails = our_mail(stack)
-    assert len(mails) == 3 * MAILS_PER_RELATIONSHIP  # none twice
+    assert len(mails) == 3 * MAILS_PER_RELATIONSHIP + PULSE_MAILS  # none twice
     to_maria = [m for m in mails if m["To"] == "maria.e2e@example.org"]
     assert len(to_maria) == MAILS_PER_RELATIONSHIP // 2 and any(
         "Pat Doe" in m.get_body(("plain",)).get_content() for m in to_maria

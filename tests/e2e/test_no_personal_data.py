@@ -40,7 +40,7 @@ ROSTER = "external_id,name,email,role,school,subjects,grade_bands,years_experien
     for eid, name, email, role, subjects, bands, years, lang in PEOPLE
 )
 COMMENT = "Unser Gespräch über Klassenführung war großartig — merci Zoltán, quokka-7781!"
-MAILS = 3 * (2 + 2 * 4 + 2)  # three relationships: started to both, four meetings to both, a survey each
+MAILS = 3 * (2 + 2 * 8 + 2) + 2  # three relationships: started to both, four meetings to both, a survey each; 2 pulses
 # Every event kind the flow produces, with the least number of distinct envelopes expected of each.
 EXPECTED = {
     "program.created": 1,
@@ -48,10 +48,10 @@ EXPECTED = {
     "match.proposed": 3,
     "match.approved": 3,
     "relationship.started": 3,
-    "meeting.scheduled": 12,
+    "meeting.scheduled": 24,
     "meeting.completed": 1,
     "meeting.missed": 1,
-    "survey.issued": 6,
+    "survey.issued": 8,  # match quality to six, the completed check-in's pulse to two
     "survey.submitted": 1,
     "notification.sent": MAILS,
 }
@@ -170,7 +170,7 @@ async def run_flow(http: httpx.AsyncClient, url: dict[str, str], stack: Stack, r
 
     async def meetings() -> Any:
         found = ok(await http.get(f"{url['scheduling']}/meetings", params={"relationship_id": first["id"]}))
-        return len(found) == 4 and found
+        return len(found) == 8 and found
 
     by_kind = {m["kind"]: m for m in await eventually(meetings, timeout=60)}
     ok(await http.post(f"{url['scheduling']}/meetings/{by_kind['check_in']['id']}/complete", json={"duration_minutes": 50}))
@@ -185,7 +185,7 @@ async def run_flow(http: httpx.AsyncClient, url: dict[str, str], stack: Stack, r
 
     survey = (await eventually(surveys, timeout=60))[0]
     respondent = bearer(stack, survey["respondent_id"], Role(survey["role"]))
-    answer = {"rating": 5, "comment": COMMENT}
+    answer = {"answers": {"overall": 5, "comment": COMMENT}}
     ok(await http.post(f"{url['feedback']}/surveys/{survey['id']}/responses", json=answer, headers=respondent))
 
     await eventually(recorder.has_everything, timeout=90)
