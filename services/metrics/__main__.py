@@ -1,6 +1,3 @@
-from shared.entrypoint import serve
+from .cli import cli
 
-from .app import create_app
-from .settings import MetricsSettings
-
-serve("metrics", MetricsSettings(), create_app)  # type: ignore[arg-type]
+cli(prog_name="python -m services.metrics")

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nats.js import JetStreamContext
-from prometheus_client.parser import text_string_to_metric_families
 
 from shared.contracts.envelope import CloudEvent, EventData, derived_id, make_event
 from shared.contracts.feedback import SurveyIssued, SurveySubmitted, SurveyTemplate
@@ -28,6 +27,7 @@ from shared.messaging.broker import durable_name
 T0 = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
 CHECK_IN = MeetingKind.CHECK_IN
 SURVEY = SurveyTemplate.MATCH_QUALITY_30D
+SCHOOL = "Lincoln"
 
 
 def _event(data: EventData, source: Domain, district: str, subject: str) -> CloudEvent[Any]:
@@ -47,13 +47,19 @@ def sequence(district: str, program: str, other_program: str) -> list[CloudEvent
         _event(ProgramCreated(program_id=program, model=ProgramModel.ONE_TO_ONE), m, district, program),
         *[
             _event(
-                ParticipantEnrolled(program_id=program, participant_id=pid, role=Role.MENTOR, enrolled_at=T0), m, district, pid
+                ParticipantEnrolled(program_id=program, participant_id=pid, role=Role.MENTOR, enrolled_at=T0, school=SCHOOL),
+                m,
+                district,
+                pid,
             )
             for pid in mentors
         ],
         *[
             _event(
-                ParticipantEnrolled(program_id=program, participant_id=pid, role=Role.MENTEE, enrolled_at=T0), m, district, pid
+                ParticipantEnrolled(program_id=program, participant_id=pid, role=Role.MENTEE, enrolled_at=T0, school=SCHOOL),
+                m,
+                district,
+                pid,
             )
             for pid in mentees
         ],
@@ -118,20 +124,6 @@ def sequence(district: str, program: str, other_program: str) -> list[CloudEvent
     ]
 
 
-FIGURES = {
-    "participants": {"mentors": 2, "mentees": 2},
-    "matched_mentees": 1,
-    "match_rate": 0.5,
-    "active_relationships": 1,
-    "ended_relationships": 0,
-    "meetings": {"scheduled": 0, "completed": 1, "missed": 1},
-    "mentoring_minutes": 60,
-    "surveys": {"issued": 2, "submitted": 1, "mean_rating": 4.0},
-    "notifications": {"sent": 1, "failed": 0},
-    "proposals": {"proposed": 2, "approved": 1},
-}
-
-
 async def publish(js: JetStreamContext, events: list[CloudEvent[Any]], round_: str = "") -> dict[str, int]:
     """Publish with ``Nats-Msg-Id`` = envelope id (+ ``round_``); returns the last sequence per stream."""
     last: dict[str, int] = {}
@@ -151,13 +143,3 @@ async def drained(js: JetStreamContext, last: dict[str, int]) -> bool:
             if info.ack_floor is None or (info.ack_floor.stream_seq or 0) < last[stream] or info.num_ack_pending:
                 return False
     return True
-
-
-def gauges(text: str, district: str) -> dict[tuple[str, str], float]:
-    """The district's samples: (metric, role or status) → value."""
-    out = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.labels.get("district") == district:
-                out[(sample.name, sample.labels.get("role") or sample.labels.get("status") or "")] = sample.value
-    return out

@@ -12,6 +12,7 @@ from typing import Final
 
 import nats
 import pytest
+import pytest_asyncio
 
 from services.metrics.app import create_app
 from services.metrics.settings import MetricsSettings
@@ -20,6 +21,7 @@ from tests.integration.metrics.scenario import drained, publish, sequence
 from tests.plugins.services import eventually, running
 
 D1, D2 = "D1", "D2"
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 UP_TO_RELATIONSHIP: Final = 9  # the scenario's first events: program, four enrolments, two proposals, one relationship
 COORDINATOR = Role.DISTRICT_COORDINATOR
 
@@ -37,13 +39,30 @@ CALLERS: Final[dict[str, tuple[Role, str | None, str | None] | None]] = {
 }
 OUTSIDERS: Final = {"anonymous", "coordinator_D2", "mentor_out", "mentee_out", "teacher_D2"}
 
+P, D, S = "/programs/{program_id}", "/districts/{district}", "/state"
+PROGRAM_READ: Final = (401, 200, 200, 404, 403, 403, 403, 403, 403)
+DISTRICT_READ: Final = (401, 200, 200, 403, 403, 403, 403, 403, 403)
+STATE_READ: Final = (401, 200, 403, 403, 403, 403, 403, 403, 403)
 # fmt: off
+#   callers:  anon admin  C-D1  C-D2  m-in  e-in  m-out e-out T-D2
 ROUTES: Final[dict[tuple[str, str], tuple[int, ...]]] = {
-    #                                          anon admin  C-D1  C-D2  m-in  e-in  m-out e-out T-D2
-    ("GET", "/programs/{program_id}/summary"): (401, 200,  200,  404,  403,  403,  403,  403,  403),
-    ("GET", "/districts/{district}/summary"):  (401, 200,  200,  403,  403,  403,  403,  403,  403),
-    ("GET", "/events/consumed"):               (401, 200,  403,  403,  403,  403,  403,  403,  403),
-    ("GET", "/audit"):                         (401, 200,  403,  403,  403,  403,  403,  403,  403),
+    ("GET", f"{P}/summary"): PROGRAM_READ,
+    ("GET", f"{P}/weekly"): PROGRAM_READ,
+    ("GET", f"{P}/weekly.csv"): PROGRAM_READ,
+    ("GET", f"{P}/report"): PROGRAM_READ,
+    ("GET", f"{D}/summary"): DISTRICT_READ,
+    ("GET", f"{D}/weekly"): DISTRICT_READ,
+    ("GET", f"{D}/programs"): DISTRICT_READ,
+    ("GET", f"{D}/programs.csv"): DISTRICT_READ,
+    ("GET", f"{D}/schools"): DISTRICT_READ,
+    ("GET", f"{D}/schools.csv"): DISTRICT_READ,
+    ("GET", f"{D}/report"): DISTRICT_READ,
+    ("GET", f"{S}/summary"): STATE_READ,
+    ("GET", f"{S}/weekly"): STATE_READ,
+    ("GET", f"{S}/districts"): STATE_READ,
+    ("GET", f"{S}/districts.csv"): STATE_READ,
+    ("GET", "/events/consumed"): STATE_READ,
+    ("GET", "/audit"): STATE_READ,
 }
 # fmt: on
 ACCESS: Final[list[tuple[str, str, str, int]]] = [
@@ -53,8 +72,21 @@ ACCESS: Final[list[tuple[str, str, str, int]]] = [
 ]
 # A successful read must show D1's figures: this text appears in the body.
 EVIDENCE: Final[dict[tuple[str, str], Callable[[dict[str, str]], str]]] = {
-    ("GET", "/programs/{program_id}/summary"): lambda w: f'"program_id":"{w["program_id"]}"',
-    ("GET", "/districts/{district}/summary"): lambda w: f'"district":"{w["district"]}","programs":1',
+    ("GET", f"{P}/summary"): lambda w: f'"program_id":"{w["program_id"]}"',
+    ("GET", f"{P}/weekly"): lambda w: f'"scope":"program","id":"{w["program_id"]}"',
+    ("GET", f"{P}/weekly.csv"): lambda w: "week,enrolled,relationships_started",
+    ("GET", f"{P}/report"): lambda w: f"Program {w['program_id']}",
+    ("GET", f"{D}/summary"): lambda w: f'"district":"{w["district"]}","programs":1',
+    ("GET", f"{D}/weekly"): lambda w: f'"scope":"district","id":"{w["district"]}"',
+    ("GET", f"{D}/programs"): lambda w: f'"program_id":"{w["program_id"]}"',
+    ("GET", f"{D}/programs.csv"): lambda w: f"{w['program_id']},{w['district']},",
+    ("GET", f"{D}/schools"): lambda w: f'"district":"{w["district"]}","school":"Lincoln"',
+    ("GET", f"{D}/schools.csv"): lambda w: f"Lincoln,{w['district']},",
+    ("GET", f"{D}/report"): lambda w: f"District {w['district']}",
+    ("GET", f"{S}/summary"): lambda w: '"districts":2',
+    ("GET", f"{S}/weekly"): lambda w: '"scope":"state"',
+    ("GET", f"{S}/districts"): lambda w: f'"district":"{w["district"]}"',
+    ("GET", f"{S}/districts.csv"): lambda w: f"{w['district']},1,",
     ("GET", "/events/consumed"): lambda w: "org.mentoring.program.created.v1",
     ("GET", "/audit"): lambda w: "[",
 }
@@ -71,12 +103,19 @@ def headers_of(auth: Auth, label: str, programs: dict[str, str]) -> dict[str, st
     return auth(role, district, subject)
 
 
-@pytest.fixture
-async def world(service_settings, nats_server):
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(module_nats_server, mongo_url, dev_keys):
     """The metrics app with one program in D1 and one in D2 (enrolment up to the first relationship), projected."""
     programs = {d: uuid.uuid4().hex[:12] for d in (D1, D2)}
-    app = create_app(MetricsSettings(**service_settings("metrics")))
-    nc = await nats.connect(nats_server.url)
+    settings = MetricsSettings(
+        nats_url=module_nats_server.urls["metrics"],
+        mongodb_url=mongo_url,
+        database=f"t{uuid.uuid4().hex[:8]}_metrics_matrix",
+        recompute_seconds=0.1,
+        auth_public_key_file=dev_keys[1],
+    )
+    app = create_app(settings)
+    nc = await nats.connect(module_nats_server.url)
     js = nc.jetstream()
     async with running(app) as http:
         last: dict[str, int] = {}
@@ -85,6 +124,12 @@ async def world(service_settings, nats_server):
             for stream, seq in (await publish(js, events)).items():
                 last[stream] = max(last.get(stream, 0), seq)
         await eventually(lambda: drained(js, last))
+        repo = app.state.projection.repo
+
+        async def recomputed() -> bool:
+            return not await repo.count_dirty() and all([await repo.cell(f"district:{d}") for d in (D1, D2)])
+
+        await eventually(recomputed)
         yield http, programs
     await nc.close()
 
@@ -116,7 +161,7 @@ async def test_each_district_reads_its_own_figures_only(world, auth):
     as_d2 = auth(COORDINATOR, D2)
     own = (await http.get(f"/districts/{D2}/summary", headers=as_d2)).json()
     program = (await http.get(f"/programs/{programs[D2]}/summary", headers=as_d2)).json()
-    assert own["programs"] == 1 and own["participants"] == {"mentors": 2, "mentees": 2}  # D1's are not added in
+    assert own["programs"] == 1 and own["participants"] == {"mentors": 2, "mentees": 2, "peers": 0}  # D1's are not added in
     assert own["proposals"] == program["proposals"] == {"proposed": 2, "approved": 1}
     assert own["active_relationships"] == program["active_relationships"] == 1
     assert program["program_id"] == programs[D2] and program["district"] == D2
@@ -124,3 +169,5 @@ async def test_each_district_reads_its_own_figures_only(world, auth):
     never_seen = await http.get("/programs/neverseen/summary", headers=as_d2)
     assert other.json()["detail"].replace(programs[D1], "neverseen") == never_seen.json()["detail"]
     assert other.status_code == never_seen.status_code == 404
+    schools = (await http.get(f"/districts/{D2}/schools", headers=as_d2)).json()
+    assert [(s["school"], s["enrolled"], s["matched_mentees"]) for s in schools] == [("Lincoln", 4, 1)]

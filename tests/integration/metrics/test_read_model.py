@@ -1,9 +1,14 @@
-"""Metrics against real NATS and nx-27017: every stream projected into summaries, gauges and dead letters."""
+"""Metrics against real NATS and nx-27017: a generated world, shuffled and duplicated, gives the oracle's every figure.
+
+Also: delivered again (new ``Nats-Msg-Id``s) nothing changes; gauges per district; dead letters; unknown types.
+"""
 
 from __future__ import annotations
 
 import json
+import random
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import nats
@@ -17,68 +22,95 @@ from shared.contracts.envelope import make_event
 from shared.contracts.scheduling import MeetingCompleted
 from shared.contracts.subjects import deadletter_subject
 from shared.messaging.broker import durable_name
-from tests.integration.metrics.scenario import CHECK_IN, FIGURES, drained, gauges, publish, sequence
+from tests.integration.metrics.scenario import CHECK_IN
+from tests.integration.metrics.world_io import publish_all, read_all
 from tests.plugins.services import eventually, running
+from tests.unit.metrics import oracle, oracle_figures
+from tests.unit.metrics.test_property import assert_same
+from tests.unit.metrics.worlds import T0, deliver, world
+
+AS_OF, TERM, K = T0 + timedelta(days=120), "2025-26", 3
+FAST = {"recompute_seconds": 0.1, "gauge_seconds": 0.2, "k": K}
 
 
-async def test_sequence_from_four_streams_projects_every_figure_once(service_settings, nats_server, auth):
-    district, program, other = f"T{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:12], uuid.uuid4().hex[:12]
-    events = sequence(district, program, other)
-    app = create_app(MetricsSettings(**service_settings("metrics")))
+def expected_of(delivered: list[Any]) -> dict[str, Any]:
+    return oracle_figures.summaries(oracle.decide(delivered), AS_OF, TERM, K)
+
+
+async def test_a_shuffled_duplicated_world_gives_the_oracles_figures_and_gauges(service_settings, nats_server, auth):
+    rng = random.Random(20251)
+    events = world(rng, districts=2, programs=3, people=9, tag=uuid.uuid4().hex[:6])
+    delivered = deliver(rng, events)
+    expected = expected_of(delivered)
+    programs = sorted(k.split(":", 1)[1] for k in expected if k.startswith("program:"))
+    districts = sorted(k.split(":", 1)[1] for k in expected if k.startswith("district:"))
+    app = create_app(MetricsSettings(**service_settings("metrics", **FAST)))
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     async with running(app, headers=auth(Role.STATE_ADMIN)) as http:
-        assert (await http.get(f"/programs/{program}/summary")).status_code == 404
-        last = await publish(js, events)
-        await eventually(lambda: drained(js, last))
-        summary = (await http.get(f"/programs/{program}/summary")).json()
-        assert summary == {"program_id": program, "district": district, **FIGURES}
-        by_district = (await http.get(f"/districts/{district}/summary")).json()
-        assert by_district == {
-            "district": district,
-            "programs": 2,
-            **FIGURES,
-            "participants": {"mentors": 2, "mentees": 3},
-            "match_rate": 1 / 3,
-        }
+        await publish_all(js, delivered)
 
-        samples = gauges((await http.get("/metrics")).text, district)
-        assert samples == {
-            ("mentoring_participants", "mentor"): 2,
-            ("mentoring_participants", "mentee"): 3,
-            ("mentoring_active_relationships", ""): 1,
-            ("mentoring_meetings", "scheduled"): 0,
-            ("mentoring_meetings", "completed"): 1,
-            ("mentoring_meetings", "missed"): 1,
-            ("mentoring_surveys_submitted", ""): 1,
-            ("mentoring_survey_rating_mean", ""): 4.0,
-        }
+        async def caught_up() -> bool:
+            state = await http.get("/state/summary", params={"as_of": AS_OF.isoformat(), "term": TERM})
+            return bool(state.json() == expected["state"])
+
+        await eventually(caught_up, timeout=30)
+        got = await read_all(http, programs, districts, AS_OF, TERM)
+        assert_same(got, expected)
+
+        # Every envelope again, under new Nats-Msg-Ids: nothing changes (not even the count of distinct envelopes).
         consumed = (await http.get("/events/consumed")).json()
-        assert consumed["by_type"]["org.mentoring.meeting.scheduled.v1"] >= 2
+        await publish_all(js, events)
+        await eventually(lambda: _settled(http, consumed["events_consumed"], len(events)))
+        assert_same(await read_all(http, programs, districts, AS_OF, TERM), expected)
 
-        # The same envelopes again under new Nats-Msg-Ids (a redelivery JetStream cannot dedupe): nothing changes.
-        last = await publish(js, events, round_="-again")
-        await eventually(lambda: drained(js, last))
-        assert (await http.get(f"/programs/{program}/summary")).json() == summary
-        assert (await http.get(f"/districts/{district}/summary")).json() == by_district
-        assert (await http.get("/events/consumed")).json() == consumed
+        # The same facts under new envelope ids (a producer retrying without a derived id): counted as envelopes,
+        # not as figures (anonymous batches excepted: their envelope id is their only identity).
+        fresh = [
+            e.model_copy(update={"id": str(uuid.uuid4())})
+            for e in events[:20]
+            if e.type != "org.mentoring.anonymous_answers.released.v1"
+        ]
+        await publish_all(js, fresh)
+        after = consumed["events_consumed"] + len(fresh)
+        await eventually(lambda: _consumed_now(http, after))
+        assert_same(await read_all(http, programs, districts, AS_OF, TERM), expected)
 
-        # Re-emitted with fresh envelope ids: still nothing changes (idempotency does not rest on processed events).
-        fresh = [e.model_copy(update={"id": str(uuid.uuid4())}) for e in events]
-        last = await publish(js, fresh)
-        await eventually(lambda: drained(js, last))
-        assert (await http.get(f"/programs/{program}/summary")).json() == summary
-        after = (await http.get("/events/consumed")).json()
-        assert after["events_consumed"] == consumed["events_consumed"] + len(events)
+        now = (await http.get("/state/districts")).json()  # gauges show the figures at "now"
 
-        # A late meeting.scheduled, consumed after the meeting was completed, does not turn it back.
-        late = next(e for e in fresh if e.type == "org.mentoring.meeting.scheduled.v1" and e.subject.endswith("-mt1"))
-        last = await publish(js, [late.model_copy(update={"id": str(uuid.uuid4())})])
-        await eventually(lambda: drained(js, last))
-        assert (await http.get(f"/programs/{program}/summary")).json() == summary
-        assert (await http.get(f"/districts/{district}/summary")).json() == by_district
-        assert gauges((await http.get("/metrics")).text, district) == samples
+        async def gauges_show_the_districts() -> dict[str, Any] | None:
+            families = {f.name: f for f in text_string_to_metric_families((await http.get("/metrics")).text)}
+            shown = [
+                (
+                    _sample(families, "mentoring_enrolled_participants", d["district"]),
+                    _sample(families, "mentoring_match_rate", d["district"]),
+                )
+                for d in now
+            ]
+            return families if shown == [(d["enrolled"], d["match_rate"]) for d in now] else None
+
+        families = await eventually(gauges_show_the_districts)
+        lag = families["mentoring_read_model_lag_seconds"]
+        assert next(s.value for s in lag.samples if s.name.endswith("_count")) > 0
     await nc.close()
+
+
+async def _settled(http: Any, before: int, published: int) -> bool:
+    """Every re-published envelope consumed (they are the same envelopes: the distinct count stays)."""
+    families = {f.name: f for f in text_string_to_metric_families((await http.get("/metrics")).text)}
+    received = families.get("faststream_received_messages")
+    total = sum(s.value for s in received.samples if s.name.endswith("_total")) if received else 0
+    return total >= before + published and (await http.get("/events/consumed")).json()["events_consumed"] == before
+
+
+async def _consumed_now(http: Any, count: int) -> bool:
+    return bool((await http.get("/events/consumed")).json()["events_consumed"] == count)
+
+
+def _sample(families: dict[str, Any], name: str, district: str) -> float | None:
+    family = families.get(name)
+    values = [s.value for s in family.samples if s.labels.get("district") == district] if family else []
+    return values[0] if values else None
 
 
 async def test_invalid_payload_is_dead_lettered_and_unknown_type_ignored(service_settings, nats_server, auth):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.metrics.domain import apply, project
+from services.metrics.domain import Meta, project
+from services.metrics.projector import fold
 from shared.contracts.envelope import EventData
 from shared.contracts.feedback import SurveyIssued, SurveySubmitted, SurveyTemplate
 from shared.contracts.matching import (
@@ -79,10 +80,11 @@ SHORT = InductionHoursShort(
 Store = dict[tuple[str, str], dict[str, Any]]
 
 
-def replay(*events: EventData, store: Store | None = None) -> Store:
-    """The fake twin of the repository: applies each event's changes to an in-memory store."""
+def replay(*events: EventData, store: Store | None = None, at: datetime = NOW) -> Store:
+    """Each event's changes folded, one event at a time, into an in-memory store (as the repository stores them)."""
     store = {} if store is None else store
-    for data in events:
-        for change in project(D, data):
-            store[(change.collection, change.key)] = apply(store.get((change.collection, change.key)), change)
+    for i, data in enumerate(events):
+        for change in project(Meta(D, at.timestamp(), f"e{i}"), data):
+            key = (change.collection, change.key)
+            store[key] = fold(store.get(key), [change], change.collection)
     return store

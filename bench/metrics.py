@@ -1,0 +1,296 @@
+"""The metrics read model under load: lag at a sustained event rate, and a state summary over 100,000 relationships.
+
+Run: ``.venv/bin/python -m bench.metrics [--rate 1000 --seconds 20 --relationships 100000 --runs 7] [--quick]``.
+Starts its own nats-server and nx-27017 on free loopback ports, and the real service as its own process.
+
+1. Lag: a realistic mix of every producer's events (enrolments, matches, meetings with reminders and
+   outcomes, notifications, surveys, at-risk warnings...) published on JetStream at ``--rate`` events/s
+   for ``--seconds``; every 100 ms a probe enrolment (time = now) joins a probe program, and the probe
+   program's summary is polled over HTTP every 20 ms. A probe's lag is the time from its event time to
+   the first summary that counts it. Side by side with a reference run of the same service without
+   group commit and without debounce (``METRICS_BATCH_MAX_EVENTS=1``, ``METRICS_RECOMPUTE_SECONDS=0.001``:
+   every event written alone, figures recomputed as often as possible).
+2. State summary: a read model of ``--relationships`` relationships (100 per program, 10 programs per
+   district; two meetings and a survey each) is built through the projection, its cells recomputed,
+   then the state summary is timed (median of ``--runs``) next to a straightforward aggregation: the
+   same ``$group`` counts over every document at query time, no cells. Both must give equal figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+
+from bench.metrics_data import mix, state_documents
+from devstack.keys import ensure_dev_keys, mint
+from devstack.servers import ROOT, Process, free_port, start_nats, start_nx, start_service, wait_healthy
+from shared.auth.principal import Role
+from shared.contracts.envelope import make_event
+from shared.contracts.matching import ParticipantEnrolled
+from shared.contracts.matching import Role as Part
+
+PROBE_DISTRICT, PROBE_PROGRAM = "PROBE", "probe-program"
+REFERENCE = {"METRICS_BATCH_MAX_EVENTS": "1", "METRICS_RECOMPUTE_SECONDS": "0.001", "METRICS_BATCH_LINGER_SECONDS": "0"}
+WHAT_IF = {"BENCH_PULL_BATCH": "128", "BENCH_PULL_TIMEOUT": "0.1"}  # a proposed change to shared.messaging.broker
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def _load(url: str, nats_url: str, token: str, rate: int, seconds: float, drain: float) -> dict[str, Any]:
+    events = mix(int(rate * seconds))
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    sent_at: list[float] = []
+    seen_at: dict[int, float] = {}
+    done, caught_up = asyncio.Event(), asyncio.Event()
+    finished = False  # the load is over
+
+    async def poll(http: httpx.AsyncClient) -> None:
+        while not done.is_set():
+            response = await http.get(f"/programs/{PROBE_PROGRAM}/summary")
+            now = time.time()
+            if response.status_code == 200:
+                for i in range(len(seen_at), min(response.json()["enrolled"], len(sent_at))):
+                    seen_at[i] = now
+                if finished and len(seen_at) == len(sent_at):
+                    caught_up.set()
+            await asyncio.sleep(0.02)
+
+    async def probe() -> None:
+        data = ParticipantEnrolled(
+            program_id=PROBE_PROGRAM, participant_id=f"probe{len(sent_at)}", role=Part.MENTEE, enrolled_at=datetime.now(UTC)
+        )
+        env = make_event(data, district=PROBE_DISTRICT, subject=PROBE_PROGRAM)
+        sent_at.append(env.time.timestamp())
+        await js.publish(env.nats_subject, env.model_dump_json().encode(), headers={"Nats-Msg-Id": env.id})
+
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as http:
+        poller = asyncio.create_task(poll(http))
+        start, published, next_probe = time.monotonic(), 0, 0.0
+        while (elapsed := time.monotonic() - start) < seconds:
+            due = min(len(events), int(elapsed * rate)) - published
+            batch = [make_event(data, district=d, subject="bench") for d, data in events[published : published + due]]
+            await asyncio.gather(
+                *(js.publish(e.nats_subject, e.model_dump_json().encode(), headers={"Nats-Msg-Id": e.id}) for e in batch)
+            )
+            published += due
+            if elapsed >= next_probe:
+                await probe()
+                next_probe += 0.1
+            await asyncio.sleep(0.005)
+        achieved = published / (time.monotonic() - start)
+        load_end, finished = time.time(), True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(caught_up.wait(), drain)
+        done.set()
+        await poller
+        histogram = (await http.get("/metrics")).text
+    await nc.close()
+    lags = [seen_at[i] - sent_at[i] for i in sorted(seen_at)]
+    drained = max(seen_at.values()) - load_end if len(seen_at) == len(sent_at) and seen_at else None
+    return {
+        "published": published,
+        "rate": achieved,
+        "probes": len(sent_at),
+        "seen": len(seen_at),
+        "lags": lags,
+        "drained": drained,
+        "text": histogram,
+    }
+
+
+def _share_within(text: str, bound: float) -> float | None:
+    """Of the service's own lag histogram: the share of events shown within ``bound`` seconds."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        if family.name == "mentoring_read_model_lag_seconds":
+            buckets = {float(s.labels["le"]): s.value for s in family.samples if s.name.endswith("_bucket")}
+            total = buckets.get(float("inf"), 0)
+            return buckets.get(bound, 0) / total if total else None
+    return None
+
+
+def _start(env: dict[str, str], log: Path) -> Process:
+    """The service as its own process; with ``BENCH_PULL_*`` set, through ``bench.metrics_service`` (a patched pull)."""
+    if not any(key.startswith("BENCH_PULL") for key in env):
+        return start_service("metrics", {**os.environ, **env}, log)
+    port = free_port()
+    full = {**os.environ, **env, "METRICS_HTTP_PORT": str(port), "PYTHONPATH": str(ROOT)}
+    with log.open("ab") as out:
+        popen = subprocess.Popen([sys.executable, "-m", "bench.metrics_service"], stdout=out, stderr=subprocess.STDOUT, env=full)
+    proc = Process("metrics", popen, log, url=f"http://127.0.0.1:{port}")
+    wait_healthy(proc)
+    return proc
+
+
+def lag_run(label: str, extra_env: dict[str, str], rate: int, seconds: float, drain: float) -> dict[str, Any]:
+    """One service process on fresh servers, under load."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        nats_proc, nx_proc = start_nats(root / "nats", root / "nats.log"), start_nx(root / "nx", root / "nx.log")
+        private, public = ensure_dev_keys(root / "keys")
+        env = {
+            "NATS_URL": nats_proc.url,
+            "MONGODB_URL": nx_proc.url,
+            "AUTH_PUBLIC_KEY_FILE": str(public),
+            "METRICS_DATABASE": "bench_metrics",
+            "METRICS_LOG_LEVEL": "WARNING",  # FastStream logs two INFO lines per message
+            **extra_env,
+        }
+        service = _start(env, root / "metrics.log")
+        try:
+            token = mint(private, subject="bench", role=Role.STATE_ADMIN, district=None)
+            result = asyncio.run(_load(service.url, nats_proc.url, token, rate, seconds, drain))
+        finally:
+            service.stop()
+            nats_proc.stop()
+            nx_proc.stop()
+    result["label"] = label
+    return result
+
+
+def print_lag(results: list[dict[str, Any]], rate: int, seconds: float) -> None:
+    print(f"\nread-model lag at {rate} events/s for {seconds:.0f} s (probe enrolments every 100 ms; target: ≤ 1 s)")
+    print(f"  {'':<44} {'events/s':>9} {'median':>8} {'p95':>8} {'max':>8} {'drained':>9} {'≤1s (svc)':>10}")
+    for r in results:
+        lags = r["lags"]
+        drained = f"{r['drained']:.2f} s" if r["drained"] is not None else f"{r['seen']}/{r['probes']}"
+        share = _share_within(r["text"], 1.0)
+        print(
+            f"  {r['label']:<44} {r['rate']:>9.0f} {statistics.median(lags) if lags else float('nan'):>7.3f}s "
+            f"{pct(lags, 0.95):>7.3f}s {max(lags, default=float('nan')):>7.3f}s {drained:>9} "
+            f"{'' if share is None else f'{share * 100:.0f}%':>10}"
+        )
+
+
+async def _summary(relationships: int, runs: int, mongo_url: str) -> dict[str, Any]:
+    from pymongo import AsyncMongoClient
+
+    from services.metrics.cells import Cell, program_cells
+    from services.metrics.rebuild import projection_on
+    from services.metrics.recompute import Recomputer
+    from services.metrics.summary import Figures, figures
+
+    client: AsyncMongoClient[Any] = AsyncMongoClient(mongo_url, tz_aware=True)
+    db = client["bench_state"]
+    projection = projection_on(db, 5)
+    repo = projection.repo
+    await repo.ensure_indexes()
+    start = time.perf_counter()
+    programs: dict[str, str] = {}
+    async for collection, docs, new_programs in state_documents(relationships):
+        if docs:
+            await db[collection].insert_many(docs, ordered=False)
+        programs.update(new_programs)
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    await repo.counts.reconcile(programs)  # the documents were inserted directly: count their rows once
+    await repo.mark_dirty(programs)
+    await Recomputer(repo).until_clean()
+    recomputed = time.perf_counter() - start
+    query = projection.query(None, "2025-26")
+    timed, summary = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        summary = await projection.state_summary(query)
+        timed.append(time.perf_counter() - start)
+    reference, total = [], Cell()
+    for _ in range(max(1, min(3, runs))):
+        start = time.perf_counter()
+        cells = program_cells(sorted(programs), await repo.counts.counted(None))
+        total = Cell()
+        for cell, _ in cells.values():
+            total.add(cell)
+        answer = figures(total, query)
+        reference.append(time.perf_counter() - start)
+    counts = {
+        name: await db[name].estimated_document_count() for name in ("participants", "relationships", "meetings", "surveys")
+    }
+    await client.close()
+    assert summary is not None
+    same = Figures.model_validate(summary.model_dump(include=set(Figures.model_fields))) == answer
+    return {
+        "built": built,
+        "recomputed": recomputed,
+        "timed": timed,
+        "reference": reference,
+        "counts": counts,
+        "same": same,
+        "summary": summary,
+    }
+
+
+def summary_run(relationships: int, runs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        nx_proc = start_nx(Path(tmp) / "nx", Path(tmp) / "nx.log")
+        try:
+            return asyncio.run(_summary(relationships, runs, nx_proc.url))
+        finally:
+            nx_proc.stop()
+
+
+def _ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:>7.1f}ms {min(values) * 1000:>7.1f}-{max(values) * 1000:.1f}ms"
+
+
+def print_summary(r: dict[str, Any], relationships: int) -> None:
+    counts = ", ".join(f"{n:,} {name}" for name, n in r["counts"].items())
+    print(f"\nstate summary over {relationships:,} relationships ({counts}; built in {r['built']:.0f} s)")
+    print(f"  rows counted and cells computed from every document once: {r['recomputed']:.2f} s")
+    print(f"  {'':<44} {'median':>9} {'min-max':>17}  target")
+    verdict = "met" if statistics.median(r["timed"]) <= 0.2 else "missed"
+    print(f"  {'state summary from district cells':<44} {_ms(r['timed'])}  ≤ 200 ms ({verdict})")
+    print(f"  {'reference: $group over every document':<44} {_ms(r['reference'])}")
+    summary = r["summary"]
+    same, active = "OK" if r["same"] else "MISMATCH", summary.active_relationships
+    print(f"  figures equal: {same}; match rate {summary.match_rate:.3f}, {active:,} active")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--relationships", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--drain", type=float, default=60, help="seconds to wait for the read model to catch up after the load")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test): 100 events/s for 2 s, 500 relationships")
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference lag run")
+    parser.add_argument(
+        "--what-if", action="store_true", help="add a run with a larger, shorter JetStream pull (bench.metrics_service)"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.rate, args.seconds, args.relationships, args.runs, args.drain = 100, 2, 500, 3, 20
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    results = [lag_run("metrics service (group commit, 0.2 s debounce)", {}, args.rate, args.seconds, args.drain)]
+    if not args.no_reference and not args.quick:
+        results.append(lag_run("reference: one event a write, no debounce", REFERENCE, args.rate, args.seconds, args.drain))
+    if args.what_if:
+        label = f"what-if: pull {WHAT_IF['BENCH_PULL_BATCH']} msgs, {WHAT_IF['BENCH_PULL_TIMEOUT']} s fetch"
+        results.append(lag_run(label, WHAT_IF, args.rate, args.seconds, args.drain))
+    print_lag(results, args.rate, args.seconds)
+    summary = summary_run(args.relationships, args.runs)
+    print_summary(summary, args.relationships)
+    if not summary["same"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
