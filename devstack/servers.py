@@ -6,6 +6,7 @@ Used by ``make run`` and by the test fixtures, so both run exactly the same way.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -21,10 +22,27 @@ ROOT = Path(__file__).resolve().parents[1]  # the checkout: services run from it
 LOOPBACK = "127.0.0.1"
 
 
+# Listening ports come from below the kernel's ephemeral range (Linux: 32768-60999): a port the kernel handed out
+# with bind(0) can be taken by any outgoing connection before the server binds it, which happened in the e2e stack.
+LISTEN_PORTS = range(20_000, 32_000)
+_picked: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
+    """A loopback port nobody listens on, outside the ephemeral range, not handed out before by this process."""
+    for _ in range(200):
+        port = random.choice(LISTEN_PORTS)
+        if port in _picked:
+            continue
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((LOOPBACK, port))
+            except OSError:
+                continue
+        _picked.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port in {LISTEN_PORTS.start}-{LISTEN_PORTS.stop - 1}")
 
 
 def port_open(port: int) -> bool:

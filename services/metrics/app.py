@@ -70,7 +70,13 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
     runtime.on_startup(projection.refresh_gauges)
     runtime.provide("projection", projection)
     for domain in Domain:
-        runtime.subscriptions.on_stream(domain, on_event, description=f"Every {domain.value} event, into the read model")
+        runtime.subscriptions.on_stream(
+            domain,
+            on_event,
+            description=f"Every {domain.value} event, into the read model",
+            batch_size=settings.pull_batch,
+            fetch_timeout=settings.pull_timeout_seconds,
+        )
     runtime.every(settings.recompute_seconds, projection.recompute_job)
     runtime.every(settings.gauge_seconds, projection.refresh_gauges)
     runtime.every(settings.stream_stats_seconds, lambda: read_stream_depths(runtime.broker, projection.metrics))

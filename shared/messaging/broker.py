@@ -17,6 +17,7 @@ from shared.messaging.deadletter import DeadLetterer
 from shared.messaging.policy import RetryPolicy
 
 PULL_BATCH_SIZE = 16  # messages fetched per pull; also the most a consumer has in flight at once
+PULL_TIMEOUT = 2.0  # seconds a pull waits to fill its batch
 ALL_STREAMS: tuple[JStream, ...] = (*STREAMS.values(), *QUEUES.values(), DEADLETTER_STREAM)
 for _stream in ALL_STREAMS:
     # Streams are declared by ``declare_streams`` on every start; FastStream's own declaration
@@ -88,10 +89,23 @@ class Subscriptions:
         name = f"{kind.entity}_{kind.action}_v{kind.version}"
         self._subscribe(kind.any_district, stream_of(kind), name, handler, description, batch_size, ack_wait)
 
-    def on_stream(self, domain: Domain, handler: Callable[..., Any], *, description: str = "") -> None:
-        """Consume every event a producing service publishes."""
+    def on_stream(
+        self,
+        domain: Domain,
+        handler: Callable[..., Any],
+        *,
+        description: str = "",
+        batch_size: int = PULL_BATCH_SIZE,
+        fetch_timeout: float = PULL_TIMEOUT,
+    ) -> None:
+        """Consume every event a producing service publishes.
+
+        A high-volume consumer (the metrics read model) takes bigger batches and a short ``fetch_timeout``, so a pull
+        returns what is there instead of waiting to fill its batch.
+        """
         stream = STREAMS[domain]
-        self._subscribe(stream.subjects[0], stream, f"all_{domain.value}", handler, description)
+        name = f"all_{domain.value}"
+        self._subscribe(stream.subjects[0], stream, name, handler, description, batch_size, None, fetch_timeout)
 
     def _subscribe(
         self,
@@ -102,6 +116,7 @@ class Subscriptions:
         description: str,
         batch_size: int = PULL_BATCH_SIZE,
         ack_wait: float | None = None,
+        fetch_timeout: float = PULL_TIMEOUT,
     ) -> None:
         durable = durable_name(self.service, name)
         config = self.policy.consumer_config(durable)
@@ -114,7 +129,7 @@ class Subscriptions:
             durable=durable,
             inbox_prefix=f"{inbox_prefix(self.service)}.".encode(),
             config=config,
-            pull_sub=PullSub(batch_size=batch_size, timeout=2.0),
+            pull_sub=PullSub(batch_size=batch_size, timeout=fetch_timeout),
             ack_policy=AckPolicy.NACK_ON_ERROR,
             title=f"{self.service}:{name}",
             description=description or (handler.__doc__ or "").strip(),
