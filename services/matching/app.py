@@ -16,8 +16,10 @@ from shared.service import ServiceRuntime
 
 from .api import router
 from .api_choices import router as choices_router
+from .api_roster import router as roster_router
 from .api_runs import router as runs_router
 from .choices import Choices
+from .enrolment import Enrolment
 from .handlers import on_closure_recorded, on_match_run
 from .induction import Induction
 from .metrics import MatchingMetrics
@@ -85,11 +87,12 @@ def create_app(settings: MatchingSettings | None = None) -> FastAPI:
     runtime.every(settings.housekeeping_seconds, housekeeping)
     runtime.every(QUEUE_LAG_SECONDS, queue_lag)
     api = APIRouter()
-    for part in (router, runs_router, choices_router):
+    for part in (router, roster_router, runs_router, choices_router):
         api.include_router(part)
     app = runtime.http_app(api, description="Programs, roster import, optimal matching, proposals and relationships.")
     app.state.matching = matching
     app.state.choices = Choices(matching)
+    app.state.enrolment = Enrolment(matching)
     app.state.induction = induction
     return app
 
