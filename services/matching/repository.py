@@ -215,9 +215,6 @@ class MatchingRepository:
         rows = await self.relationships.find({"program_id": program_id, "status": "active"}).to_list()
         return {r["mentor_id"] for r in rows} | {r["mentee_id"] for r in rows}
 
-    async def active_as_mentor(self, program_id: str, mentor_id: str) -> int:
-        return await self.relationships.count_documents({"program_id": program_id, "mentor_id": mentor_id, "status": "active"})
-
     async def ever_matched(self, program_id: str) -> set[str]:
         """Mentees that have or had a relationship in the program."""
         rows = await self.relationships.find({"program_id": program_id}, {"mentee_id": 1}).to_list()

@@ -23,16 +23,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from shared.contracts.envelope import CloudEvent, derived_id, make_event
-from shared.contracts.matching import MatchProposed, MatchRunRequested
+from shared.contracts.envelope import derived_id, make_event
+from shared.contracts.matching import MatchRunRequested
 from shared.messaging.outbox import Outbox
 from shared.storage.mongo import Document
 
-from .engine.model import Solution
 from .metrics import MatchingMetrics
 from .policy import program_rules
-from .problem import Incomplete, ProgramState, Scope, solve_state
+from .problem import ProgramState, Scope, solve_state
 from .repository import MatchingRepository
+from .run_output import proposal_docs, proposed_event, run_summary
 from .seats import Seats
 
 log = logging.getLogger(__name__)
@@ -149,8 +149,8 @@ class MatchRuns:
         solution, incomplete = await asyncio.to_thread(solve_state, state, scope)
         seconds = time.perf_counter() - started
         now = self.clock()
-        await self.repo.replace_pending(run["_id"], _proposals(run, solution, now))
-        summary = _summary(solution, incomplete, seconds, now)
+        await self.repo.replace_pending(run["_id"], proposal_docs(run, solution, now))
+        summary = run_summary(solution, incomplete, seconds, now)
         if await self.repo.finish_run(run["_id"], "done", {**summary, "lease_version": version}):
             self.metrics.runs.inc()
             self.metrics.solve_seconds.observe(seconds)
@@ -176,7 +176,7 @@ class MatchRuns:
             await self.repo.supersede_drafts(run["program_id"], [run_id])
         await self._supersede_older(run)
         proposals = [p for p in await self.repo.proposals_of_run(run_id) if p["status"] in ("draft", "approved", "rejected")]
-        await self.outbox.emit([_proposed(p) for p in proposals])
+        await self.outbox.emit([proposed_event(p) for p in proposals])
 
     async def _others_done(self, run: Document) -> list[Document]:
         runs = await self.repo.runs_of(run["program_id"])
@@ -214,51 +214,3 @@ async def _beating(heartbeat: Heartbeat, every: float) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-def _proposals(run: Document, solution: Solution, now: datetime) -> list[Document]:
-    return [
-        {
-            "_id": derived_id("proposal", run["_id"], pair.mentee_id),
-            "program_id": run["program_id"],
-            "district": run["district"],
-            "run_id": run["_id"],
-            "origin": "run",
-            "mentor_id": pair.mentor_id,
-            "mentee_id": pair.mentee_id,
-            "score": pair.score,
-            "breakdown": dict(pair.breakdown),
-            "virtual": pair.virtual,
-            "alternatives": [a.model_dump() for a in solution.alternatives.get(pair.mentee_id, ())],
-            "status": "pending",
-            "created_at": now,
-        }
-        for pair in solution.pairs
-    ]
-
-
-def _summary(solution: Solution, incomplete: list[Incomplete], seconds: float, now: datetime) -> Document:
-    mentees = [i for i in incomplete if i.role != "mentor"]
-    return {
-        "finished_at": now,
-        "objective": solution.objective,
-        "proven_optimal": bool(solution.proven_optimal),
-        "pairs_considered": solution.pairs_considered,
-        "matched": len(solution.pairs),
-        "solve_seconds": round(seconds, 4),
-        "unmatched": [u.model_dump() for u in solution.unmatched]
-        + [{"mentee_id": i.participant_id, "reason": i.reason} for i in mentees],
-        "incomplete": [{"participant_id": i.participant_id, "role": i.role, "reason": i.reason} for i in incomplete],
-    }
-
-
-def _proposed(p: Document) -> CloudEvent[MatchProposed]:
-    data = MatchProposed(
-        program_id=p["program_id"],
-        run_id=p["run_id"],
-        proposal_id=p["_id"],
-        mentor_id=p["mentor_id"],
-        mentee_id=p["mentee_id"],
-        score=max(p["score"], 0.0),
-    )
-    return make_event(data, p["district"], p["_id"], p["_id"])

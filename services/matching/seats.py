@@ -16,7 +16,6 @@ while the run works and expiring after ``ttl`` when the replica died, so the nex
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pymongo import ReturnDocument
@@ -79,6 +78,3 @@ class Seats:
 
     async def unlease(self, program_id: str, run_id: str) -> None:
         await self.leases.update_one({"_id": program_id, "run_id": run_id}, {"$set": {"run_id": None}})
-
-
-Clock = Callable[[], datetime]

@@ -100,7 +100,6 @@ class Matching:
         """Move ``proposal`` from ``was`` to approved and start its relationship (idempotent once approved)."""
         program = await self.program(proposal["program_id"])
         if proposal["status"] == was:
-            await self._check_free(program, proposal)
             await self._reserve(program, proposal)
             decided = await self.repo.decide(proposal["_id"], "approved", self.clock(), was=was)
             if decided is None:  # decided meanwhile by another request: give the seats back unless it was approved
@@ -147,7 +146,8 @@ class Matching:
         pid, program_id = proposal["_id"], program["_id"]
         if not await self.seats.take("person", program_id, proposal["mentee_id"], pid):
             raise ConflictError("the mentee is already in an active relationship in this program")
-        if program["model"] == ProgramModel.PEER.value:
+        peer = program["model"] == ProgramModel.PEER.value
+        if peer:
             ok = await self.seats.take("person", program_id, proposal["mentor_id"], pid)
         else:
             mentor = await self.repo.participant(program_id, proposal["mentor_id"])
@@ -155,18 +155,9 @@ class Matching:
             ok = await self.seats.take_mentor(program_id, proposal["mentor_id"], capacity, pid)
         if not ok:
             await self.seats.release(pid)
+            if peer:
+                raise ConflictError("the peer is already in an active relationship in this program")
             raise ConflictError("the mentor has no room left (capacity reached by active relationships)")
-
-    async def _check_free(self, program: Document, proposal: Document) -> None:
-        engaged = await self.repo.engaged_ids(program["_id"])
-        if proposal["mentee_id"] in engaged:
-            raise ConflictError("the mentee is already in an active relationship in this program")
-        mentor = await self.repo.participant(program["_id"], proposal["mentor_id"])
-        capacity = 1 if mentor is None else mentor_capacity(mentor, program_rules(program))
-        if await self.repo.active_as_mentor(program["_id"], proposal["mentor_id"]) >= capacity:
-            raise ConflictError("the mentor has no room left (capacity reached by active relationships)")
-        if program["model"] == ProgramModel.PEER.value and proposal["mentor_id"] in engaged:
-            raise ConflictError("the peer is already in an active relationship in this program")
 
     async def reject(self, proposal_id: str) -> Document:
         proposal = await self._proposal(proposal_id)
