@@ -66,7 +66,8 @@ class ServiceRuntime:
         self._startup.append(hook)
 
     def every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
-        """Run ``job`` every ``seconds`` while the service runs (first run one period after start).
+        """Run ``job`` every ``seconds`` while the service runs (first run one period after start; a run that takes
+        longer than the period is followed at once by the next).
 
         Every replica runs it: ``job`` must be safe to run concurrently (conditional updates, derived ids).
         A failing run is logged and the next one still happens.
@@ -74,8 +75,13 @@ class ServiceRuntime:
         self._periodic.append((seconds, job))
 
     async def _repeat(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        """Runs start ``seconds`` apart (a run that took longer is followed at once by the next, never by several)."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + seconds
         while True:
-            await asyncio.sleep(seconds)
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            started = loop.time()
+            due = due + seconds if due + seconds > started else started + seconds  # late: a period from now
             try:
                 await job()
             except Exception:
