@@ -13,7 +13,7 @@ from shared.contracts.subjects import Domain
 from shared.service import ServiceRuntime
 
 from .api import router
-from .handlers import on_event
+from .handlers import on_events
 from .metrics import ReadModelMetrics
 from .repository import ReadModel
 from .settings import MetricsSettings
@@ -69,10 +69,11 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
     runtime.on_startup(projection.settle)
     runtime.on_startup(projection.refresh_gauges)
     runtime.provide("projection", projection)
+    runtime.provide("deadletterer", runtime.deadletterer)  # the batch handler dead-letters invalid events one by one
     for domain in Domain:
         runtime.subscriptions.on_stream(
             domain,
-            on_event,
+            on_events,
             description=f"Every {domain.value} event, into the read model",
             batch_size=settings.pull_batch,
             fetch_timeout=settings.pull_timeout_seconds,

@@ -1,11 +1,11 @@
 """Group commit: concurrent handlers hand in their events and wait; one task writes them together.
 
 The store takes a few thousand documents a second in bulk but only several hundred one by one, so the
-events of every handler running at the same moment (each pull of each stream brings a batch) are
-written in one go. After a write the task lingers a few milliseconds, so the consumers it released
+events of every handler running at the same moment (each stream's handler brings the batch of its pull)
+are written in one go. After a write the task lingers a few milliseconds, so the consumers it released
 can hand in their next messages. A handler returns (and its message is acknowledged) only once its
 event is stored; if a batch fails, its events are retried one by one, so only the failing one is
-redelivered.
+redelivered (``submit_many`` tells each item's outcome).
 """
 
 from __future__ import annotations
@@ -30,12 +30,22 @@ class GroupCommit(Generic[T]):
 
     async def submit(self, item: T) -> None:
         """Return once ``item`` is written; raise what writing it raised."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((item, future))
+        (error,) = await self.submit_many([item])
+        if error is not None:
+            raise error
+
+    async def submit_many(self, items: list[T]) -> list[BaseException | None]:
+        """Return once every item is written or failed: for each, what writing it raised (None when written)."""
+        if not items:
+            return []
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[None]] = [loop.create_future() for _ in items]
+        self._pending.extend(zip(items, futures, strict=True))
         self._wake.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
-        await future
+        await asyncio.wait(futures)
+        return [asyncio.CancelledError() if f.cancelled() else f.exception() for f in futures]
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -19,6 +19,7 @@ from .derived import derive
 from .events import Envelope
 from .lattice import Change, Document
 from .repository import ReadModel
+from .rowcache import RowCache
 
 MAX_CONFLICT_ROUNDS = 10
 STALE_SECONDS = 30.0  # a batch begun this long ago and not finished: its writer died
@@ -51,8 +52,10 @@ class Projector:
         on_counted: Callable[[list[str]], None],
         on_dirty: Callable[[dict[str, float]], None],
         cache_size: int = 50_000,
+        rows: RowCache | None = None,
     ) -> None:
         self.repo = repo
+        self.rows = rows  # this process's copies of row counts, kept current by its batches (see ``rowcache``)
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[str, str], Document] = OrderedDict()  # documents as this process last stored them
         self._unsettled: dict[str, str] = {}  # programs of this writer's failed batches
@@ -82,6 +85,26 @@ class Projector:
             programs[program] = envelope.district
             earliest[program] = min(earliest.get(program, event.time), event.time)
         await self.settle()
+        if self.rows is None:
+            await self._write(programs, by_doc, owners, unknown)
+        else:
+            async with self.rows.lock:  # no copy of row counts is taken while they and the marks disagree
+                try:
+                    deltas = await self._write(programs, by_doc, owners, unknown)
+                except BaseException:
+                    self.rows.failed(programs)
+                    raise
+                self.rows.written(programs, deltas)
+        self.on_dirty(earliest)
+
+    async def _write(
+        self,
+        programs: dict[str, str],
+        by_doc: dict[tuple[str, str], list[Change]],
+        owners: dict[str, tuple[tuple[str, str], str]],
+        unknown: list[tuple[str, str, str]],
+    ) -> Delta:
+        """The batch's documents, then their row counts, then the programs' dirty marks; returns the count changes."""
         await self.repo.begin(self.writer, programs)
         try:
             deltas: Delta = {}
@@ -106,7 +129,7 @@ class Projector:
         self.on_counted(list(counted.elements()))
         # Always marked, even when nothing changed: a crash after the writes but before this line left no mark.
         await self.repo.mark_dirty(programs, self.writer)
-        self.on_dirty(earliest)
+        return deltas
 
     async def settle(self, older_than: float = STALE_SECONDS) -> None:
         """Count again from their documents the rows of programs whose counts may have missed a write: this writer's

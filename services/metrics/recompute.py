@@ -3,7 +3,8 @@
 The write side keeps per-program row counts and marks a program dirty with a version; every
 ``recompute_seconds`` the dirty programs' rows (as many as distinct keys, not documents) make fresh
 cells. A cell is stored with the version it was computed from and never replaced by an older one, so
-several replicas may recompute at the same time.
+several replicas may recompute at the same time. With a ``RowCache`` the rows of programs only this
+process changed since it last read them come from memory, and only the others' from the store.
 """
 
 from __future__ import annotations
@@ -12,23 +13,35 @@ from collections.abc import Callable
 
 from .cells import Cell, Series, add_series, program_cells
 from .repository import ReadModel
+from .rowcache import RowCache, merge
+from .rows import Row
 
-CHUNK = 50  # programs counted by one set of queries
+CHUNK = 200  # programs recomputed by one set of queries
 
 
 class Recomputer:
-    def __init__(self, repo: ReadModel, on_done: Callable[[set[str], set[str]], None] | None = None) -> None:
+    def __init__(
+        self,
+        repo: ReadModel,
+        on_done: Callable[[set[str], set[str]], None] | None = None,
+        rows: RowCache | None = None,
+    ) -> None:
         self.repo = repo
         self.on_done = on_done  # (programs, districts) recomputed
+        self.cache = rows
 
     async def cycle(self) -> int:
         """Recompute every program dirty now and the districts they belong to; returns how many programs."""
         districts: set[str] = set()
         programs: set[str] = set()
         after = ""
-        while marks := await self.repo.dirty_programs(CHUNK, after=after):
+        while True:
+            marks = await self.repo.dirty_programs(CHUNK, after=after)
+            if not marks:
+                break
             names = [str(m["_id"]) for m in marks]
-            computed = program_cells(names, await self.repo.counts.rows(names))
+            rows = await self._rows({str(m["_id"]): int(m["v"]) for m in marks})
+            computed = program_cells(names, rows)
             await self.repo.save_cells(
                 [(f"program:{m['_id']}", str(m["district"]), int(m["v"]), *computed[str(m["_id"])]) for m in marks]
             )
@@ -41,6 +54,19 @@ class Recomputer:
         if self.on_done and programs:
             self.on_done(programs, districts)
         return len(programs)
+
+    async def _rows(self, versions: dict[str, int]) -> dict[str, list[Row]]:
+        """The programs' rows: from this process's copies where current, otherwise read (and then copied)."""
+        if self.cache is None:
+            return await self.repo.counts.rows(list(versions))
+        copied, missing = self.cache.rows(versions)
+        if not missing:
+            return copied
+        async with self.cache.lock:  # no own batch between the versions and the rows read here
+            current = await self.repo.mark_versions(missing)
+            read = await self.repo.counts.rows(missing)
+        self.cache.keep(current, read)
+        return merge(copied, read)
 
     async def districts(self, districts: list[str]) -> None:
         """Each district's cell: the sum of its programs' cells (stored with the sum of their versions)."""

@@ -143,6 +143,11 @@ class ReadModel:
         """Up to ``limit`` dirty programs, in id order, after the id ``after``."""
         return await self.dirty.find({"dirty": True, "_id": {"$gt": after}}).sort("_id", 1).to_list(limit)
 
+    async def mark_versions(self, programs: list[str]) -> dict[str, int]:
+        """The current version of each program's dirty mark (programs never marked are left out)."""
+        docs = await self.dirty.find({"_id": {"$in": programs}}, {"v": 1}).to_list()
+        return {str(d["_id"]): int(d["v"]) for d in docs}
+
     async def mark_clean(self, done: Iterable[Document]) -> None:
         """Clear each mark unless the program changed again since it was read."""
         ops = [UpdateOne({"_id": d["_id"], "v": d["v"]}, {"$set": {"dirty": False}}) for d in done]

@@ -7,15 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from shared.contracts.envelope import EventData
-
 from .batching import GroupCommit
 from .cells import Cell, Series, add_series
-from .events import Envelope
 from .metrics import OTHER, ReadModelMetrics
 from .projector import Consumed, Projector
 from .recompute import Recomputer
 from .repository import ReadModel
+from .rowcache import RowCache
 from .schools import school_cells
 from .summary import Query, figures, term_of
 from .views import (
@@ -49,15 +47,17 @@ class Projection:
     _waiting: dict[str, list[float]] = field(default_factory=dict)  # program -> event times not yet in its cell
 
     def __post_init__(self) -> None:
-        self.projector = Projector(self.repo, self._counted, self._dirtied)
+        rows = RowCache()  # what this process wrote, the recompute need not read back
+        self.projector = Projector(self.repo, self._counted, self._dirtied, rows=rows)
         self.commit: GroupCommit[Consumed] = GroupCommit(self.projector.apply, self.batch_max_events, self.batch_linger)
-        self.recomputer = Recomputer(self.repo)
+        self.recomputer = Recomputer(self.repo, rows=rows)
 
     # ---- write side --------------------------------------------------------------------------------------
 
-    async def consume(self, envelope: Envelope, data: EventData | None) -> None:
-        """Store the event's changes together with those of concurrent handlers; returns once stored."""
-        await self.commit.submit(Consumed(envelope, data))
+    async def consume(self, events: list[Consumed]) -> list[BaseException | None]:
+        """Store the events' changes together with those of concurrent handlers; returns once each is stored or failed,
+        with what storing each raised (None when stored)."""
+        return await self.commit.submit_many(events)
 
     def _counted(self, type_labels: list[str]) -> None:
         for label in type_labels:

@@ -7,15 +7,18 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsRouter, PullSub
+from faststream.nats.message import NatsBatchMessage
 from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.js.errors import BadRequestError
 from prometheus_client import CollectorRegistry
 
 from shared.contracts.envelope import EventData
 from shared.contracts.subjects import DEADLETTER_STREAM, QUEUES, STREAMS, Domain, EventKind, stream_of
+from shared.messaging import fetch_timeout
 from shared.messaging.deadletter import DeadLetterer
 from shared.messaging.policy import RetryPolicy
 
+fetch_timeout.install()  # before any batch subscriber pulls (see the module)
 PULL_BATCH_SIZE = 16  # messages fetched per pull; also the most a consumer has in flight at once
 PULL_TIMEOUT = 2.0  # seconds a pull waits to fill its batch
 ALL_STREAMS: tuple[JStream, ...] = (*STREAMS.values(), *QUEUES.values(), DEADLETTER_STREAM)
@@ -87,7 +90,8 @@ class Subscriptions:
         the rest, and may set its own ``ack_wait`` (how long a silent replica keeps a job before it is redelivered).
         """
         name = f"{kind.entity}_{kind.action}_v{kind.version}"
-        self._subscribe(kind.any_district, stream_of(kind), name, handler, description, batch_size, ack_wait)
+        pull = PullSub(batch_size=batch_size, timeout=PULL_TIMEOUT)
+        self._subscribe(kind.any_district, stream_of(kind), name, handler, description, pull, ack_wait=ack_wait)
 
     def on_stream(
         self,
@@ -98,14 +102,24 @@ class Subscriptions:
         batch_size: int = PULL_BATCH_SIZE,
         fetch_timeout: float = PULL_TIMEOUT,
     ) -> None:
-        """Consume every event a producing service publishes.
+        """Consume every event a producing service publishes, in batches.
 
-        A high-volume consumer (the metrics read model) takes bigger batches and a short ``fetch_timeout``, so a pull
-        returns what is there instead of waiting to fill its batch.
+        ``handler`` is called once per pull with the raw bodies (``list[bytes]``: it validates each itself) and
+        ``Context("message")`` a ``NatsBatchMessage``. A pull takes up to ``batch_size`` messages, waiting at most
+        ``fetch_timeout`` for them. The handler acknowledges or rejects messages one by one where it knows better than
+        the batch (see ``deadletter``); whatever it leaves is acknowledged together, or redelivered if it raises.
         """
         stream = STREAMS[domain]
         name = f"all_{domain.value}"
-        self._subscribe(stream.subjects[0], stream, name, handler, description, batch_size, None, fetch_timeout)
+        self._subscribe(
+            stream.subjects[0],
+            stream,
+            name,
+            handler,
+            description,
+            PullSub(batch_size=batch_size, timeout=fetch_timeout, batch=True),
+            decoder=raw_bodies,
+        )
 
     def _subscribe(
         self,
@@ -114,9 +128,10 @@ class Subscriptions:
         name: str,
         handler: Callable[..., Any],
         description: str,
-        batch_size: int = PULL_BATCH_SIZE,
+        pull: PullSub[Any],
+        *,
         ack_wait: float | None = None,
-        fetch_timeout: float = PULL_TIMEOUT,
+        decoder: Callable[[Any], Any] | None = None,
     ) -> None:
         durable = durable_name(self.service, name)
         config = self.policy.consumer_config(durable)
@@ -129,11 +144,17 @@ class Subscriptions:
             durable=durable,
             inbox_prefix=f"{inbox_prefix(self.service)}.".encode(),
             config=config,
-            pull_sub=PullSub(batch_size=batch_size, timeout=fetch_timeout),
+            pull_sub=pull,
+            decoder=decoder,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             title=f"{self.service}:{name}",
             description=description or (handler.__doc__ or "").strip(),
         )(handler)
+
+
+def raw_bodies(message: NatsBatchMessage) -> list[bytes]:
+    """A batch's bodies as they arrived (the handler validates each, so one bad body does not fail the others)."""
+    return [m.data for m in message.raw_message]
 
 
 def declare_publishers(router: NatsRouter, events: Iterable[type[EventData]]) -> dict[str, Any]:

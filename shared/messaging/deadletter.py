@@ -1,5 +1,9 @@
 """Dead-lettering: invalid payloads go straight to the dead-letter stream, failing ones after the last delivery.
 
+A batch subscriber (``Subscriptions.on_stream``) validates each body itself and hands an invalid one to
+``DeadLetterer.reject``; when its handler raises, each message it did not settle is dead-lettered on its
+last delivery and redelivered otherwise, one by one.
+
 A consumer that dies on its last delivery never reaches this middleware again; for that case
 ``AdvisoryDeadLetterer`` listens to JetStream's max-deliveries advisory and copies the message.
 Both paths use the same ``Nats-Msg-Id``, so a message is dead-lettered once.
@@ -50,6 +54,25 @@ class DeadLetterer:
         )
         log.error("dead-lettered %s seq %s for %s: %s", letter.stream, letter.stream_seq, letter.durable, letter.detail)
 
+    async def reject(self, raw: Msg, exc: ValidationError) -> None:
+        """Dead-letter one message of a batch whose payload breaks the contract, and stop its redelivery."""
+        await self.send(self.letter(raw, DeadLetterReason.INVALID_PAYLOAD, _errors(exc)))
+        await raw.term()
+
+    async def settle_failed(self, raws: list[Msg], exc: Exception) -> None:
+        """After a batch handler raised: each message it did not settle is dead-lettered on its last delivery, and
+        otherwise redelivered after the policy's delay."""
+        for raw in raws:
+            if raw._ackd:  # settled by the handler (nats-py's own flag, as FastStream reads it)
+                continue
+            delivered = raw.metadata.num_delivered
+            if self.policy.is_last(delivered):
+                detail = f"{type(exc).__name__}: {exc} (delivery {delivered} of {self.policy.max_deliver})"
+                await self.send(self.letter(raw, DeadLetterReason.DELIVERIES_EXHAUSTED, detail))
+                await raw.term()
+            else:
+                await raw.nak(delay=self.policy.delay_after(delivered))
+
     def letter(self, raw: Msg, reason: DeadLetterReason, detail: str) -> DeadLetter:
         meta = raw.metadata
         return DeadLetter(
@@ -72,6 +95,8 @@ class _DeadLetterMiddleware(BaseMiddleware):
         self.owner = owner
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        if isinstance(msg.raw_message, list):
+            return await self._batch(call_next, msg)
         raw: Msg = msg.raw_message
         try:
             delivered = raw.metadata.num_delivered
@@ -90,6 +115,14 @@ class _DeadLetterMiddleware(BaseMiddleware):
                 raise RejectMessage from exc
             log.warning("delivery %s of %s failed, retrying: %r", delivered, raw.subject, exc)
             raise NackMessage(delay=self.owner.policy.delay_after(delivered)) from exc
+
+    async def _batch(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        try:
+            return await call_next(msg)
+        except Exception as exc:
+            log.warning("a batch of %s messages failed: %r", len(msg.raw_message), exc)
+            await self.owner.settle_failed(msg.raw_message, exc)
+            raise NackMessage from exc  # (every message is settled already; nothing left for FastStream to do)
 
 
 def _errors(exc: ValidationError) -> str:

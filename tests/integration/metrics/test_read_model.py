@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -154,3 +155,64 @@ async def test_invalid_payload_is_dead_lettered_and_unknown_type_ignored(service
         assert counted["unknown"] == 1
         assert (await http.get("/districts/bad district!/summary")).status_code == 422
     await nc.close()
+
+
+async def test_an_event_that_fails_to_project_is_redelivered_alone_then_dead_lettered(service_settings, nats_server, auth):
+    district, program = f"T{uuid.uuid4().hex[:8]}", uuid.uuid4().hex[:12]
+    events = [
+        make_event(
+            MeetingCompleted(program_id=program, relationship_id="r1", meeting_id=m, meeting_kind=CHECK_IN, duration_minutes=30),
+            district=district,
+            subject=m,
+        )
+        for m in ("mt1", "poison", "mt3")
+    ]
+    app = create_app(MetricsSettings(**service_settings("metrics", max_deliver=3, retry_backoff_seconds=[0.05], **FAST)))
+    commit = app.state.projection.commit
+    apply, tried = commit.write, []
+
+    async def failing(batch: list[Any]) -> None:
+        if any(getattr(item.data, "meeting_id", None) == "poison" for item in batch):
+            tried.append(len(batch))
+            raise RuntimeError("the store rejected this one")
+        await apply(batch)
+
+    commit.write = failing
+    projection, handed = app.state.projection, Counter()
+    consume = projection.consume
+
+    async def counting(batch: list[Any]) -> list[BaseException | None]:
+        handed.update(item.data.meeting_id for item in batch)
+        return await consume(batch)
+
+    projection.consume = counting
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    letters = deadletter_subject("metrics", durable_name("metrics", "all_scheduling"))
+
+    async def dead_letter() -> dict[str, Any] | None:
+        try:
+            letter = json.loads((await js.get_last_msg("DEADLETTER", letters)).data or b"{}")
+        except NotFoundError:
+            return None
+        return letter if events[1].id in letter["payload"] else None
+
+    async with running(app, headers=auth(Role.STATE_ADMIN)) as http:
+        for event in events:
+            await js.publish(event.nats_subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id})
+        letter = await eventually(dead_letter)
+        assert letter["reason"] == "deliveries_exhausted" and letter["deliveries"] == 3
+
+        async def completed() -> int:
+            response = await http.get(f"/programs/{program}/summary")
+            return response.json()["meetings"]["completed"] if response.status_code == 200 else 0
+
+        assert await eventually(lambda: _equals(completed, 2)) == 2  # the other two were stored (once: acknowledged)
+    assert tried.count(1) == 3  # the poisoned event was tried alone on each of its three deliveries
+    assert handed == {"mt1": 1, "poison": 3, "mt3": 1}  # the others were acknowledged, not redelivered with it
+    await nc.close()
+
+
+async def _equals(read: Any, value: int) -> int | None:
+    got = await read()
+    return got if got == value else None
