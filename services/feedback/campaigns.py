@@ -119,6 +119,7 @@ class Campaigns:
             template=ANONYMOUS,
             ratings=ratings,
             recommends=recommends,
+            batch=inbox["batches"],
         )
         event_id = derived_id("anonymous.released", campaign["_id"], str(inbox["batches"]))
         await self.outbox.emit([make_event(data, campaign["district"], campaign["_id"], event_id)])

@@ -11,8 +11,8 @@ meeting reported both missed and completed) resolve the same way whatever the or
 
 A meeting's start is the one of its highest reschedule ``sequence``; cancellations and reminders
 give a start only when no scheduling event did, and an outcome without any start is dated by its
-envelope. Anonymous answer batches carry no natural id: the envelope id (derived by the producer from
-the batch) is their key.
+envelope. Anonymous answer batches are keyed by campaign and release number (``batch``); one from a
+producer that does not send the number is keyed by its envelope id (derived by the producer from the batch).
 """
 
 from __future__ import annotations
@@ -148,7 +148,8 @@ def _changes(meta: Meta, data: EventData) -> list[Change]:
         case AnonymousAnswersReleased():
             fields = maximum(campaign_id=data.campaign_id, template=data.template.value)
             fields |= maximum(ratings=sorted(data.ratings), recommends=sorted(data.recommends))
-            return [Change("anonymous", meta.event_id, {**fields, **minimum(released=meta.time)})]
+            key = meta.event_id if data.batch is None else f"{data.campaign_id}#{data.batch}"
+            return [Change("anonymous", key, {**fields, **minimum(released=meta.time)})]
         case NotificationSent() | NotificationFailed():
             state = [1, "sent"] if isinstance(data, NotificationSent) else [0, "failed"]
             fields = maximum(channel=data.channel.value, template=data.template, state=state)

@@ -78,6 +78,12 @@ class AnonymousAnswersReleased(EventData):
     template: SurveyTemplate
     ratings: list[int] = Field(min_length=1)
     recommends: list[int] = Field(default_factory=list)
+    batch: int | None = Field(
+        default=None,
+        ge=0,
+        description="The campaign's release number (0, 1, ...): with campaign_id it names the batch, so a consumer counts "
+        "a batch once even if it comes again under another envelope id. Absent from events of producers before it.",
+    )
 
 
 class RelationshipAtRisk(EventData):

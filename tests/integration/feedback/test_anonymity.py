@@ -104,6 +104,7 @@ async def test_stored_anonymous_answers_cannot_be_linked_to_anyone_and_figures_u
         "template": "program_anonymous",
         "ratings": [1, 2, 3, 4, 5, 5],
         "recommends": [2, 6, 7, 9, 9, 10],
+        "batch": 0,  # the campaign's first release
     }
     assert not h.of_type(SurveySubmitted.kind.type), "an anonymous answer was published on its own"
     assert "paperwork" not in json.dumps(h.seen)

@@ -4,7 +4,8 @@ Written from the definitions in ``services/metrics/summary.py`` and the conflict
 ``services/metrics/domain.py``, without any of the projection's code (no joins, cells or group keys):
 each entity's events are collected and decided on directly. Envelopes delivered twice (same id) count
 once; the same fact re-emitted under a new envelope id changes nothing, because every figure is about
-entities (meetings, surveys, people), except anonymous answer batches, which are told apart by envelope id.
+entities (meetings, surveys, people, anonymous batches by campaign and release number), except anonymous
+batches without a release number (from producers before it), which are told apart by envelope id.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def decide(envelopes: list[CloudEvent[Any]]) -> World:
         elif isinstance(d, SurveyIssued | SurveySubmitted | SurveyReminderDue):
             survey_events[d.survey_id].append((d, env.time))
         elif isinstance(d, AnonymousAnswersReleased):
-            w.batches[env.id] = {"program": d.program_id, "ratings": d.ratings, "recommends": d.recommends, "time": env.time}
+            w.batches[env.id if d.batch is None else f"{d.campaign_id}#{d.batch}"] = {"program": d.program_id, "ratings": d.ratings, "recommends": d.recommends, "time": env.time}
         elif isinstance(d, NotificationSent | NotificationFailed):
             notes[d.notification_id].append(d)
         elif isinstance(d, MatchProposed | MatchRequested | MatchApproved | MatchDeclined):

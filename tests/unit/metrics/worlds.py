@@ -2,7 +2,8 @@
 
 A world is generated from one truth per entity, as the producers would publish it; ``deliver`` then
 shuffles it, redelivers some envelopes (same id) and re-emits some facts under new envelope ids (as a
-producer retrying without a derived id would; anonymous batches excepted, whose envelope id is their key).
+producer retrying without a derived id would; anonymous batches without a release number excepted, whose
+envelope id is their key).
 """
 
 from __future__ import annotations
@@ -129,15 +130,17 @@ def world(rng: random.Random, districts: int = 2, programs: int = 3, people: int
             for _ in range(rng.choice([1, 1, 2])):
                 mentor = rng.choice(partners)[0]
                 _relationship(m, district, program, mentor, pid, m.at(enrolled, rng.randrange(0, 40)))
-        for _ in range(rng.randrange(0, 3)):
+        campaign = m.id("c")
+        for number in range(rng.randrange(0, 3)):
             ratings = [rng.randrange(1, 6) for _ in range(rng.randrange(1, 8))]
             recommends = [rng.randrange(0, 11) for _ in range(rng.randrange(0, 8))]
             data = AnonymousAnswersReleased(
                 program_id=program,
-                campaign_id=m.id("c"),
+                campaign_id=campaign,
                 template=SurveyTemplate.PROGRAM_ANONYMOUS,
                 ratings=sorted(ratings),
                 recommends=sorted(recommends),
+                batch=None if rng.random() < 0.3 else number,  # (a producer from before the release number)
             )
             m.emit(data, district, m.at(T0, rng.randrange(20, 90)))
         for person, _ in (seekers + mentors)[:3]:
@@ -291,7 +294,7 @@ def deliver(rng: random.Random, events: list[Envelope]) -> list[Envelope]:
         roll = rng.random()
         if roll < 0.15:
             out.append(env)
-        elif roll < 0.25 and not isinstance(env.data, AnonymousAnswersReleased):
+        elif roll < 0.25 and not (isinstance(env.data, AnonymousAnswersReleased) and env.data.batch is None):
             out.append(env.model_copy(update={"id": str(uuid.uuid4())}))
     rng.shuffle(out)
     return out
