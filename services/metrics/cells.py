@@ -8,7 +8,7 @@ time-to-match of a district comes from the merged histogram of whole hours, not 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .derived import RATINGS, RECOMMENDS, SEEKERS
@@ -66,12 +66,24 @@ class Cell:
         return self
 
     def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
+        """The cell as a document (tallies copied one level deep: ``asdict``'s recursive copy costs a recompute dearly)."""
+        doc: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if name == "retention":
+                value = {term: dict(tally) for term, tally in value.items()}
+            elif isinstance(value, dict):
+                value = dict(value)
+            doc[name] = value
+        return doc
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Cell:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in doc.items() if k in names})
+
+
+_FIELDS = tuple(f.name for f in fields(Cell))
 
 
 def add_series(into: Series, other: Mapping[str, Mapping[str, int]]) -> Series:

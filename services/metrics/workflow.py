@@ -42,7 +42,7 @@ class Projection:
     repo: ReadModel
     metrics: ReadModelMetrics
     k: int = 5
-    batch_max_events: int = 512
+    batch_max_events: int = 2048
     batch_linger: float = 0.0
     _waiting: dict[str, list[float]] = field(default_factory=dict)  # program -> event times not yet in its cell
 

@@ -121,3 +121,12 @@ def test_weekly_series_fill_quiet_weeks_and_suppress_small_means():
     assert (weeks[2].mean_rating, weeks[2].suppressed) == (None, True)
     far = weekly("program", "p", {"2025-09-01": {}, "2045-09-04": {}}, 5).weeks
     assert len(far) == 2  # a date years away is not padded with a thousand empty weeks
+
+
+def test_a_cell_document_holds_every_field_and_shares_no_tally_with_the_cell():
+    cell = Cell(programs=2, roles={"mentee": 3}, retention={"2025-26": {"teaching": 2}}, first_week="2025-09-01", minutes=90)
+    doc = cell.to_doc()
+    assert Cell.from_doc(doc) == cell and set(doc) == set(Cell().to_doc())
+    doc["roles"]["mentee"] = 0
+    doc["retention"]["2025-26"]["teaching"] = 0
+    assert cell.roles == {"mentee": 3} and cell.retention == {"2025-26": {"teaching": 2}}
