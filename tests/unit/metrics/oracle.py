@@ -104,7 +104,8 @@ def decide(envelopes: list[CloudEvent[Any]]) -> World:
         elif isinstance(d, SurveyIssued | SurveySubmitted | SurveyReminderDue):
             survey_events[d.survey_id].append((d, env.time))
         elif isinstance(d, AnonymousAnswersReleased):
-            w.batches[env.id if d.batch is None else f"{d.campaign_id}#{d.batch}"] = {"program": d.program_id, "ratings": d.ratings, "recommends": d.recommends, "time": env.time}
+            key = env.id if d.batch is None else f"{d.campaign_id}#{d.batch}"
+            w.batches[key] = {"program": d.program_id, "ratings": d.ratings, "recommends": d.recommends, "time": env.time}
         elif isinstance(d, NotificationSent | NotificationFailed):
             notes[d.notification_id].append(d)
         elif isinstance(d, MatchProposed | MatchRequested | MatchApproved | MatchDeclined):
