@@ -5,11 +5,13 @@ Starts its own nats-server and nx-27017 on free loopback ports, and the real ser
 
 1. Lag: a realistic mix of every producer's events (enrolments, matches, meetings with reminders and
    outcomes, notifications, surveys, at-risk warnings...) published on JetStream at ``--rate`` events/s
-   for ``--seconds``; every 100 ms a probe enrolment (time = now) joins a probe program, and the probe
-   program's summary is polled over HTTP every 20 ms. A probe's lag is the time from its event time to
-   the first summary that counts it. Side by side with a reference run of the same service without
-   group commit and without debounce (``METRICS_BATCH_MAX_EVENTS=1``, ``METRICS_RECOMPUTE_SECONDS=0.001``:
-   every event written alone, figures recomputed as often as possible).
+   for ``--seconds``; every 100 ms a probe event (time = now) joins a probe program, taking turns through
+   the four producers' streams (an enrolment, a meeting, a notification, a survey: ``metrics_probes``),
+   and the probe program's summary is polled over HTTP every 20 ms. A probe's lag is the time from its
+   event time to the first summary that counts it; it is shown overall and per stream. Side by side
+   with a reference run of the same service without group commit and without debounce
+   (``METRICS_BATCH_MAX_EVENTS=1``, ``METRICS_RECOMPUTE_SECONDS=0.001``: every event written alone,
+   figures recomputed as often as possible).
 2. State summary: a read model of ``--relationships`` relationships (100 per program, 10 programs per
    district; two meetings and a survey each) is built through the projection, its cells recomputed,
    then the state summary is timed (median of ``--runs``) next to a straightforward aggregation: the
@@ -23,11 +25,9 @@ import asyncio
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +35,13 @@ import httpx
 import nats
 
 from bench.metrics_data import mix, state_documents
+from bench.metrics_probes import PROBE_DISTRICT, PROBE_PROGRAM, PROBES
 from devstack.keys import ensure_dev_keys, mint
-from devstack.servers import ROOT, Process, free_port, start_nats, start_nx, start_service, wait_healthy
+from devstack.servers import start_nats, start_nx, start_service
 from shared.auth.principal import Role
 from shared.contracts.envelope import make_event
-from shared.contracts.matching import ParticipantEnrolled
-from shared.contracts.matching import Role as Part
 
-PROBE_DISTRICT, PROBE_PROGRAM = "PROBE", "probe-program"
 REFERENCE = {"METRICS_BATCH_MAX_EVENTS": "1", "METRICS_RECOMPUTE_SECONDS": "0.001", "METRICS_BATCH_LINGER_SECONDS": "0"}
-WHAT_IF = {"BENCH_PULL_BATCH": "128", "BENCH_PULL_TIMEOUT": "0.1"}  # a proposed change to shared.messaging.broker
 
 
 def pct(values: list[float], q: float) -> float:
@@ -56,7 +53,8 @@ async def _load(url: str, nats_url: str, token: str, rate: int, seconds: float, 
     events = mix(int(rate * seconds))
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    sent_at: list[float] = []
+    sent: list[tuple[int, float]] = []  # (kind, event time) of each probe, in order
+    by_kind: list[list[int]] = [[] for _ in PROBES]  # the probes of each kind (indexes into ``sent``)
     seen_at: dict[int, float] = {}
     done, caught_up = asyncio.Event(), asyncio.Event()
     finished = False  # the load is over
@@ -66,18 +64,19 @@ async def _load(url: str, nats_url: str, token: str, rate: int, seconds: float, 
             response = await http.get(f"/programs/{PROBE_PROGRAM}/summary")
             now = time.time()
             if response.status_code == 200:
-                for i in range(len(seen_at), min(response.json()["enrolled"], len(sent_at))):
-                    seen_at[i] = now
-                if finished and len(seen_at) == len(sent_at):
+                summary = response.json()
+                for kind, probe in enumerate(PROBES):
+                    for i in by_kind[kind][: probe.counted(summary)]:
+                        seen_at.setdefault(i, now)
+                if finished and len(seen_at) == len(sent):
                     caught_up.set()
             await asyncio.sleep(0.02)
 
     async def probe() -> None:
-        data = ParticipantEnrolled(
-            program_id=PROBE_PROGRAM, participant_id=f"probe{len(sent_at)}", role=Part.MENTEE, enrolled_at=datetime.now(UTC)
-        )
-        env = make_event(data, district=PROBE_DISTRICT, subject=PROBE_PROGRAM)
-        sent_at.append(env.time.timestamp())
+        kind = len(sent) % len(PROBES)
+        env = make_event(PROBES[kind].event(len(by_kind[kind])), district=PROBE_DISTRICT, subject=PROBE_PROGRAM)
+        by_kind[kind].append(len(sent))
+        sent.append((kind, env.time.timestamp()))
         await js.publish(env.nats_subject, env.model_dump_json().encode(), headers={"Nats-Msg-Id": env.id})
 
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as http:
@@ -102,14 +101,18 @@ async def _load(url: str, nats_url: str, token: str, rate: int, seconds: float, 
         await poller
         histogram = (await http.get("/metrics")).text
     await nc.close()
-    lags = [seen_at[i] - sent_at[i] for i in sorted(seen_at)]
-    drained = max(seen_at.values()) - load_end if len(seen_at) == len(sent_at) and seen_at else None
+    lags = [seen_at[i] - at for i, (_, at) in enumerate(sent) if i in seen_at]
+    streams = {
+        probe.stream: [seen_at[i] - sent[i][1] for i in by_kind[kind] if i in seen_at] for kind, probe in enumerate(PROBES)
+    }
+    drained = max(seen_at.values()) - load_end if len(seen_at) == len(sent) and seen_at else None
     return {
         "published": published,
         "rate": achieved,
-        "probes": len(sent_at),
+        "probes": len(sent),
         "seen": len(seen_at),
         "lags": lags,
+        "streams": streams,
         "drained": drained,
         "text": histogram,
     }
@@ -127,19 +130,6 @@ def _share_within(text: str, bound: float) -> float | None:
     return None
 
 
-def _start(env: dict[str, str], log: Path) -> Process:
-    """The service as its own process; with ``BENCH_PULL_*`` set, through ``bench.metrics_service`` (a patched pull)."""
-    if not any(key.startswith("BENCH_PULL") for key in env):
-        return start_service("metrics", {**os.environ, **env}, log)
-    port = free_port()
-    full = {**os.environ, **env, "METRICS_HTTP_PORT": str(port), "PYTHONPATH": str(ROOT)}
-    with log.open("ab") as out:
-        popen = subprocess.Popen([sys.executable, "-m", "bench.metrics_service"], stdout=out, stderr=subprocess.STDOUT, env=full)
-    proc = Process("metrics", popen, log, url=f"http://127.0.0.1:{port}")
-    wait_healthy(proc)
-    return proc
-
-
 def lag_run(label: str, extra_env: dict[str, str], rate: int, seconds: float, drain: float) -> dict[str, Any]:
     """One service process on fresh servers, under load."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -154,7 +144,7 @@ def lag_run(label: str, extra_env: dict[str, str], rate: int, seconds: float, dr
             "METRICS_LOG_LEVEL": "WARNING",  # FastStream logs two INFO lines per message
             **extra_env,
         }
-        service = _start(env, root / "metrics.log")
+        service = start_service("metrics", {**os.environ, **env}, root / "metrics.log")
         try:
             token = mint(private, subject="bench", role=Role.STATE_ADMIN, district=None)
             result = asyncio.run(_load(service.url, nats_proc.url, token, rate, seconds, drain))
@@ -167,17 +157,26 @@ def lag_run(label: str, extra_env: dict[str, str], rate: int, seconds: float, dr
 
 
 def print_lag(results: list[dict[str, Any]], rate: int, seconds: float) -> None:
-    print(f"\nread-model lag at {rate} events/s for {seconds:.0f} s (probe enrolments every 100 ms; target: ≤ 1 s)")
+    probes = "a probe every 100 ms, the four streams in turn"
+    print(f"\nread-model lag at {rate} events/s for {seconds:.0f} s ({probes}; target: ≤ 1 s)")
     print(f"  {'':<44} {'events/s':>9} {'median':>8} {'p95':>8} {'max':>8} {'drained':>9} {'≤1s (svc)':>10}")
     for r in results:
         lags = r["lags"]
         drained = f"{r['drained']:.2f} s" if r["drained"] is not None else f"{r['seen']}/{r['probes']}"
         share = _share_within(r["text"], 1.0)
         print(
-            f"  {r['label']:<44} {r['rate']:>9.0f} {statistics.median(lags) if lags else float('nan'):>7.3f}s "
-            f"{pct(lags, 0.95):>7.3f}s {max(lags, default=float('nan')):>7.3f}s {drained:>9} "
-            f"{'' if share is None else f'{share * 100:.0f}%':>10}"
+            f"  {r['label']:<44} {r['rate']:>9.0f} {_median(lags):>7.3f}s {pct(lags, 0.95):>7.3f}s "
+            f"{max(lags, default=float('nan')):>7.3f}s {drained:>9} {'' if share is None else f'{share * 100:.0f}%':>10}"
         )
+        for stream, stream_lags in r["streams"].items():
+            print(
+                f"    {'probes on ' + stream:<42} {'':>9} {_median(stream_lags):>7.3f}s {pct(stream_lags, 0.95):>7.3f}s "
+                f"{max(stream_lags, default=float('nan')):>7.3f}s"
+            )
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
 async def _summary(relationships: int, runs: int, mongo_url: str) -> dict[str, Any]:
@@ -272,9 +271,6 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=60, help="seconds to wait for the read model to catch up after the load")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test): 100 events/s for 2 s, 500 relationships")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference lag run")
-    parser.add_argument(
-        "--what-if", action="store_true", help="add a run with a larger, shorter JetStream pull (bench.metrics_service)"
-    )
     args = parser.parse_args()
     if args.quick:
         args.rate, args.seconds, args.relationships, args.runs, args.drain = 100, 2, 500, 3, 20
@@ -282,9 +278,6 @@ def main() -> None:
     results = [lag_run("metrics service (group commit, 0.2 s debounce)", {}, args.rate, args.seconds, args.drain)]
     if not args.no_reference and not args.quick:
         results.append(lag_run("reference: one event a write, no debounce", REFERENCE, args.rate, args.seconds, args.drain))
-    if args.what_if:
-        label = f"what-if: pull {WHAT_IF['BENCH_PULL_BATCH']} msgs, {WHAT_IF['BENCH_PULL_TIMEOUT']} s fetch"
-        results.append(lag_run(label, WHAT_IF, args.rate, args.seconds, args.drain))
     print_lag(results, args.rate, args.seconds)
     summary = summary_run(args.relationships, args.runs)
     print_summary(summary, args.relationships)
