@@ -22,6 +22,7 @@ from .access import (
     not_seen,
 )
 from .api_exports import router as exports
+from .api_links import router as links
 from .views import ConsumedEvents, DistrictSummary, ProgramSummary, SchoolSummary, StateSummary, WeeklySeries
 from .workflow import NotSeenError
 
@@ -98,3 +99,4 @@ async def consumed(_: StateReader, projection: Service) -> ConsumedEvents:
 
 
 router.include_router(exports)
+router.include_router(links)

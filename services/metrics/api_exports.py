@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 from . import report
 from .access import NOT_SEEN, ProgramId, ReadableDistrict, Reader, Service, StateReader, SummaryQuery, not_seen
 from .exports import CSV_RESPONSE, summaries_csv, weekly_csv
-from .workflow import NotSeenError
+from .summary import Query
+from .workflow import NotSeenError, Projection, Readable
 
 router = APIRouter()
 HTML_RESPONSE: Final[dict[int | str, dict[str, Any]]] = {
@@ -88,12 +89,7 @@ async def state_districts_csv(_: StateReader, query: SummaryQuery, projection: S
     summary="The program's report page: key figures and charts",
 )
 async def program_report(program_id: ProgramId, caller: Reader, query: SummaryQuery, projection: Service) -> HTMLResponse:
-    try:
-        summary = await projection.program_summary(program_id, query, readable=caller.reads_district)
-        series = await projection.program_weekly(program_id, readable=caller.reads_district)
-    except NotSeenError as exc:
-        raise not_seen(exc) from exc
-    return HTMLResponse(report.program_page(summary, series))
+    return await program_page(projection, program_id, query, caller.reads_district)
 
 
 @router.get(
@@ -104,6 +100,19 @@ async def program_report(program_id: ProgramId, caller: Reader, query: SummaryQu
     summary="The district's report page: key figures, charts, programs and schools",
 )
 async def district_report(district: ReadableDistrict, query: SummaryQuery, projection: Service) -> HTMLResponse:
+    return await district_page(projection, district, query)
+
+
+async def program_page(projection: Projection, program_id: str, query: Query, readable: Readable) -> HTMLResponse:
+    try:
+        summary = await projection.program_summary(program_id, query, readable=readable)
+        series = await projection.program_weekly(program_id, readable=readable)
+    except NotSeenError as exc:
+        raise not_seen(exc) from exc
+    return HTMLResponse(report.program_page(summary, series))
+
+
+async def district_page(projection: Projection, district: str, query: Query) -> HTMLResponse:
     try:
         summary = await projection.district_summary(district, query)
         series = await projection.district_weekly(district)

@@ -13,7 +13,9 @@ from shared.contracts.subjects import Domain
 from shared.service import ServiceRuntime
 
 from .api import router
+from .api_links import public as public_links
 from .handlers import on_events
+from .links import ReportLinks
 from .metrics import ReadModelMetrics
 from .repository import ReadModel
 from .settings import MetricsSettings
@@ -68,6 +70,8 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
     runtime.on_startup(projection.repo.ensure_indexes)
     runtime.on_startup(projection.settle)
     runtime.on_startup(projection.refresh_gauges)
+    links = ReportLinks(runtime.db, settings.report_link_hours)
+    runtime.on_startup(links.ensure_indexes)
     runtime.provide("projection", projection)
     runtime.provide("deadletterer", runtime.deadletterer)  # the batch handler dead-letters invalid events one by one
     for domain in Domain:
@@ -84,7 +88,10 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
     app = runtime.http_app(
         router, description="Program, district, school and state figures projected from every service's events."
     )
+    app.include_router(public_links)  # the secret in the URL is its credential: no bearer token
     app.state.projection = projection
+    app.state.links = links
+    app.state.report_base_url = settings.report_base_url.rstrip("/")
     serve = app.router.lifespan_context
 
     @asynccontextmanager

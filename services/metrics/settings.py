@@ -21,6 +21,10 @@ class MetricsSettings(ServiceSettings):
         default="WARNING", description="FastStream's per-message access log (two INFO lines per event consumed) from this level."
     )
     stream_stats_seconds: float = Field(default=15.0, gt=0, description="How often stream depths are read.")
+    report_link_hours: float = Field(
+        default=72, gt=0, le=24 * 31, description="How long a report link opens its page without a token."
+    )
+    report_base_url: str = Field(default="", description="Base of the report links handed out (default: the request's URL).")
     pull_batch: int = Field(default=512, ge=1, le=1024, description="Messages fetched per pull from each stream.")
     pull_timeout_seconds: float = Field(
         default=0.1, gt=0, description="How long a pull waits to fill its batch (short: take what is there)."

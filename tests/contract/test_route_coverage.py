@@ -11,9 +11,10 @@ from tests.plugins.services import running
 
 SERVICES = ("matching", "scheduling", "notification", "feedback", "metrics")
 OPEN = {("GET", "/health"), ("GET", "/metrics")}
-# Routes whose credential is a secret in the URL, not a bearer token (calendar apps cannot send one): a wrong
+# Routes whose credential is a secret in the URL, not a bearer token (calendar apps and browsers following a report
+# link cannot send one): a wrong
 # secret is a 404 for everybody, token or not; the service's access matrix still lists them.
-SECRET_URL = {"scheduling": {("GET", "/calendar/{secret}.ics")}}
+SECRET_URL = {"scheduling": {("GET", "/calendar/{secret}.ics")}, "metrics": {("GET", "/reports/{secret}")}}
 
 
 def routes(service: str) -> set[tuple[str, str]]:

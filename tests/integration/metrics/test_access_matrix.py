@@ -2,6 +2,7 @@
 
 Metrics only reads: the table asserts who may read what, and that nothing of D1 reaches a caller
 outside it. ``ACCESS`` is the table (the route-coverage contract test checks it names every route).
+A report link is the one credential that is not a token: whoever holds it sees that one report.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ ROUTES: Final[dict[tuple[str, str], tuple[int, ...]]] = {
     ("GET", f"{P}/weekly"): PROGRAM_READ,
     ("GET", f"{P}/weekly.csv"): PROGRAM_READ,
     ("GET", f"{P}/report"): PROGRAM_READ,
+    ("POST", f"{P}/report-link"): PROGRAM_READ,
+    ("GET", "/reports/{secret}"): (200, 200, 200, 200, 200, 200, 200, 200, 200),  # whoever holds the link
     ("GET", f"{D}/summary"): DISTRICT_READ,
     ("GET", f"{D}/weekly"): DISTRICT_READ,
     ("GET", f"{D}/programs"): DISTRICT_READ,
@@ -57,6 +60,7 @@ ROUTES: Final[dict[tuple[str, str], tuple[int, ...]]] = {
     ("GET", f"{D}/schools"): DISTRICT_READ,
     ("GET", f"{D}/schools.csv"): DISTRICT_READ,
     ("GET", f"{D}/report"): DISTRICT_READ,
+    ("POST", f"{D}/report-link"): DISTRICT_READ,
     ("GET", f"{S}/summary"): STATE_READ,
     ("GET", f"{S}/weekly"): STATE_READ,
     ("GET", f"{S}/districts"): STATE_READ,
@@ -76,6 +80,8 @@ EVIDENCE: Final[dict[tuple[str, str], Callable[[dict[str, str]], str]]] = {
     ("GET", f"{P}/weekly"): lambda w: f'"scope":"program","id":"{w["program_id"]}"',
     ("GET", f"{P}/weekly.csv"): lambda w: "week,enrolled,relationships_started",
     ("GET", f"{P}/report"): lambda w: f"Program {w['program_id']}",
+    ("POST", f"{P}/report-link"): lambda w: '"url":"http',
+    ("GET", "/reports/{secret}"): lambda w: f"Program {w['program_id']}",
     ("GET", f"{D}/summary"): lambda w: f'"district":"{w["district"]}","programs":1',
     ("GET", f"{D}/weekly"): lambda w: f'"scope":"district","id":"{w["district"]}"',
     ("GET", f"{D}/programs"): lambda w: f'"program_id":"{w["program_id"]}"',
@@ -83,6 +89,7 @@ EVIDENCE: Final[dict[tuple[str, str], Callable[[dict[str, str]], str]]] = {
     ("GET", f"{D}/schools"): lambda w: f'"district":"{w["district"]}","school":"Lincoln"',
     ("GET", f"{D}/schools.csv"): lambda w: f"Lincoln,{w['district']},",
     ("GET", f"{D}/report"): lambda w: f"District {w['district']}",
+    ("POST", f"{D}/report-link"): lambda w: '"url":"http',
     ("GET", f"{S}/summary"): lambda w: '"districts":2',
     ("GET", f"{S}/weekly"): lambda w: '"scope":"state"',
     ("GET", f"{S}/districts"): lambda w: f'"district":"{w["district"]}"',
@@ -91,6 +98,7 @@ EVIDENCE: Final[dict[tuple[str, str], Callable[[dict[str, str]], str]]] = {
     ("GET", "/audit"): lambda w: "[",
 }
 
+LINKED: Final = "/reports/{secret}"
 Auth = Callable[..., dict[str, str]]
 
 
@@ -139,6 +147,9 @@ async def test_every_caller_gets_the_designed_status(route, world, auth):
     http, programs = world
     method, template = route
     d1 = {"program_id": programs[D1], "district": D1}
+    if template == LINKED:  # a link to D1's program report, made by its coordinator
+        made = await http.post(f"/programs/{programs[D1]}/report-link", headers=headers_of(auth, "coordinator_D1", programs))
+        d1["secret"] = made.json()["url"].rsplit("/", 1)[1]
     path = template.format(**d1)
     secrets = {programs[D1], f"{programs[D1]}-m1", f"{programs[D1]}-e1"} - {value for value in d1.values() if value in path}
     problems = []
@@ -147,7 +158,7 @@ async def test_every_caller_gets_the_designed_status(route, world, auth):
         if response.status_code != expected:
             problems.append(f"{caller}: expected {expected}, got {response.status_code} {response.text[:200]}")
             continue
-        if caller in OUTSIDERS or expected >= 400:
+        if (caller in OUTSIDERS and template != LINKED) or expected >= 400:  # a link shows its report to whoever holds it
             leaked = {s for s in secrets if s in response.text}
             if leaked:
                 problems.append(f"{caller}: D1 data in a response outside D1: {sorted(leaked)}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import uuid
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nats
@@ -90,7 +91,7 @@ async def served(service_settings, nats_server, auth):
             return response.status_code == 200 and response.json()["satisfaction"]["responses"] == 9
 
         await eventually(projected)
-        yield http, district, p1, p2
+        yield http, district, p1, p2, app
     await nc.close()
 
 
@@ -120,7 +121,7 @@ def assert_bars_proportional(bars: list[ET.Element]) -> None:
 
 
 async def test_program_report_draws_the_figures_and_suppresses_satisfaction_under_k(served):
-    http, _, p1, _ = served
+    http, _, p1, _, _ = served
     summary = (await http.get(f"/programs/{p1}/summary")).json()
     weekly = (await http.get(f"/programs/{p1}/weekly")).json()["weeks"]
     assert summary["satisfaction"] == {
@@ -164,7 +165,7 @@ async def test_program_report_draws_the_figures_and_suppresses_satisfaction_unde
 
 
 async def test_district_report_and_exports_show_what_reaches_k_and_suppress_what_does_not(served):
-    http, district, p1, p2 = served
+    http, district, p1, p2, _ = served
     summary = (await http.get(f"/districts/{district}/summary")).json()
     assert summary["satisfaction"]["distribution"] == {"1": 1, "2": 1, "3": 2, "4": 2, "5": 3}
     assert summary["satisfaction"]["mean"] == pytest.approx(32 / 9) and not summary["satisfaction"]["suppressed"]
@@ -191,3 +192,40 @@ async def test_district_report_and_exports_show_what_reaches_k_and_suppress_what
     assert "'" + FORMULA_SCHOOL in schools_csv.replace('""', '"')  # neutralised: a spreadsheet keeps it as text
     weekly_csv = list(csv.DictReader(io.StringIO((await http.get(f"/programs/{p1}/weekly.csv")).text)))
     assert [r["mean_rating"] for r in weekly_csv if int(r["responses"])] == [""]  # three answers that week: suppressed
+
+
+async def without_token(http: Any, url: str) -> Any:
+    """GET as a browser following a link would: no Authorization header at all."""
+    request = http.build_request("GET", url)
+    del request.headers["Authorization"]
+    return await http.send(request)
+
+
+async def test_a_report_link_opens_its_page_in_a_browser_without_a_token_until_it_expires(served):
+    http, district, p1, p2, app = served
+    made = await http.post(f"/programs/{p1}/report-link")
+    assert made.status_code == 200, made.text
+    link = made.json()
+    assert link["url"].startswith("http://") and "/reports/" in link["url"]
+    expires = datetime.fromisoformat(link["expires_at"])
+    assert timedelta(hours=71) < expires - datetime.now(UTC) <= timedelta(hours=72)
+
+    opened = await without_token(http, link["url"])
+    assert opened.status_code == 200 and opened.headers["content-type"].startswith("text/html")
+    page = parse(opened.text)
+    assert p1 in "".join(page.itertext()) and page.findall(".//s:svg", NS)  # the program's page, charts included
+    assert (await without_token(http, f"/programs/{p1}/report")).status_code == 401  # the page itself still needs a token
+
+    district_link = (await http.post(f"/districts/{district}/report-link")).json()["url"]
+    district_page = await without_token(http, district_link)
+    assert district_page.status_code == 200 and f"District {district}" in district_page.text and p2 in district_page.text
+
+    secret = link["url"].rsplit("/", 1)[1]
+    for wrong in (secret[:-1] + ("A" if secret[-1] != "A" else "B"), "short", "x" * 300, "../programs/" + p1):
+        assert (await without_token(http, f"/reports/{wrong}")).status_code == 404, wrong
+    made_by = await app.state.runtime.audit.collection.find({"action": "report_link.created"}).to_list()
+    assert sorted(e["target"] for e in made_by) == sorted([f"program:{p1}", f"district:{district}"])
+
+    await app.state.links.links.update_many({}, {"$set": {"expires": time.time() - 1}})  # three days later
+    assert (await without_token(http, link["url"])).status_code == 404
+    assert (await without_token(http, district_link)).status_code == 404
