@@ -25,30 +25,20 @@ How a teacher becomes a ``RosterRow``:
   plain roster CSV's cell format, validated by the same code; ``grade_bands`` there wins over ``grades``. Other
   ``metadata.*`` columns are ignored; an unknown ``metadata.mentoring.*`` column is a format error (a typo would
   otherwise drop data silently).
-Row errors carry the file and its line number. Deterministic; no network; stdlib ``zipfile`` and ``csv`` only.
+Row errors carry the file and its line number. Deterministic; no network; stdlib ``zipfile`` and ``csv`` only
+(the archive and its CSV files are read by ``shared.oneroster_archive``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import lzma
-import zipfile
-import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from shared.contracts.matching import Role
+from shared.oneroster_archive import MAX_UNCOMPRESSED_BYTES, ORGS, ROLES, USERS, Table, read_table, unzip
 from shared.roster import GRADE_BANDS, PROFILE_COLUMNS, ParsedRoster, RosterFormatError, RosterRow, RowError, validate_row
 
-MAX_UNCOMPRESSED_BYTES: Final = 50 * 1024 * 1024
-USERS, ORGS, ROLES = "users.csv", "orgs.csv", "roles.csv"
-REQUIRED: Final = {
-    USERS: ("sourcedId", "givenName", "familyName"),
-    ORGS: ("sourcedId", "name", "type"),
-    ROLES: ("userSourcedId", "role", "orgSourcedId"),
-}
 METADATA: Final = "metadata.mentoring."
 METADATA_FIELDS: Final = ("role", "subjects", "grade_bands", "years_experience", "language", *PROFILE_COLUMNS)
 GRADE_CODES: Final = {
@@ -58,32 +48,23 @@ GRADE_CODES: Final = {
     **dict.fromkeys(("09", "10", "11", "12", "13"), "9-12"),
 }
 NOT_K12: Final = frozenset({"IT", "PR", "PS", "UG", "OTHER"})
-_UNPACK_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError)
-
-
-@dataclass
-class _Table:
-    file: str
-    header: list[str]
-    records: list[tuple[int, dict[str, str]]]  # (line, cells)
-    errors: list[RowError] = field(default_factory=list)
 
 
 @dataclass
 class _Archive:
     orgs: dict[str, tuple[str, str]]  # sourcedId -> (name, type)
     teaching: dict[str, list[tuple[int, str]]]  # user sourcedId -> (roles.csv line, org id) of teacher roles
-    users: _Table
+    users: Table
     extensions: list[str]  # the metadata.mentoring.* fields present
     role: Role | None
 
 
 def parse_oneroster(data: bytes, *, role: Role | None = None, max_uncompressed: int = MAX_UNCOMPRESSED_BYTES) -> ParsedRoster:
     """The teachers of a OneRoster 1.2 CSV ZIP as roster rows; bad rows reported with file, line, column, reason."""
-    texts = _unzip(data, max_uncompressed)
-    users = _table(USERS, texts[USERS])
-    orgs_table = _table(ORGS, texts[ORGS])
-    roles_table = _table(ROLES, texts[ROLES]) if ROLES in texts else None
+    texts = unzip(data, max_uncompressed)
+    users = read_table(USERS, texts[USERS])
+    orgs_table = read_table(ORGS, texts[ORGS])
+    roles_table = read_table(ROLES, texts[ROLES]) if ROLES in texts else None
     if roles_table is None and "role" not in users.header:
         raise RosterFormatError("users.csv has no role column and the archive no roles.csv: cannot tell who teaches")
     if roles_table is None and not {"orgSourcedIds", "primaryOrgSourcedId", "primaryOrg"} & set(users.header):
@@ -227,75 +208,3 @@ def _cell(cells: dict[str, str], column: str) -> str:
 
 def _list(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(",") if part.strip()]
-
-
-def _table(file: str, text: str) -> _Table:
-    """Read one CSV file of the archive; a file the csv module cannot read, or without its columns, is refused."""
-    reader = csv.DictReader(io.StringIO(text))
-    try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        repeated = sorted({h for h in header if header.count(h) > 1})
-        if repeated:
-            raise RosterFormatError(f"{file}: repeated column(s) {', '.join(repeated)}")
-        missing = [c for c in REQUIRED[file] if c not in header]
-        if missing:
-            raise RosterFormatError(f"{file}: missing column(s) {', '.join(missing)}; required: {', '.join(REQUIRED[file])}")
-        reader.fieldnames = header
-        table = _Table(file, header, [])
-        for record in reader:
-            if None in record:
-                table.errors.append(RowError(reader.line_num, "row", "more cells than header columns", file))
-            else:
-                table.records.append((reader.line_num, {k: v for k, v in record.items() if v is not None}))
-        return table
-    except csv.Error as exc:
-        raise RosterFormatError(f"{file} line {reader.line_num}: {exc}") from exc
-
-
-def _unzip(data: bytes, limit: int) -> dict[str, str]:
-    """The text of users.csv, orgs.csv and (if present) roles.csv; never unpacks more than ``limit`` bytes."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise RosterFormatError(f"not a ZIP archive: {exc}") from exc
-    with archive:
-        members: dict[str, zipfile.ZipInfo] = {}
-        for info in archive.infolist():
-            name = _base(info)
-            if name in REQUIRED and not info.is_dir() and not info.filename.startswith("__MACOSX/"):
-                if name in members:
-                    raise RosterFormatError(f"the archive holds more than one {name}")
-                members[name] = info
-        missing = [name for name in (USERS, ORGS) if name not in members]
-        if missing:
-            raise RosterFormatError(f"the archive has no {' and no '.join(missing)}; a OneRoster CSV export has both")
-        declared = sum(info.file_size for info in members.values())
-        if declared > limit:
-            raise RosterFormatError(f"the archive's files unpack to {declared} bytes; at most {limit} are accepted")
-        raw: dict[str, bytes] = {}
-        for name, info in members.items():
-            raw[name] = _unpack(archive, info, limit - sum(len(b) for b in raw.values()))
-    return {name: _decode(name, data) for name, data in raw.items()}
-
-
-def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
-    """One member's bytes, unpacking at most ``budget`` of them (a member's header may understate its size)."""
-    try:
-        with archive.open(info) as member:
-            data = member.read(budget + 1)
-    except (*_UNPACK_ERRORS, zlib.error, lzma.LZMAError) as exc:
-        raise RosterFormatError(f"{_base(info)} cannot be unpacked: {exc}") from exc
-    if len(data) > budget:
-        raise RosterFormatError(f"{_base(info)}: the archive's files unpack to more bytes than accepted")
-    return data
-
-
-def _decode(name: str, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RosterFormatError(f"{name} must be UTF-8 text: {exc.reason} at byte {exc.start}") from exc
-
-
-def _base(info: zipfile.ZipInfo) -> str:
-    return info.filename.rsplit("/", 1)[-1]

@@ -7,14 +7,13 @@ Required columns: external_id, name, email, role, school, subjects, grade_bands,
 Optional columns (an absent column or an empty cell means "not given": the value parses to None and a
 re-import leaves the stored value unchanged): language, credentials, expertise, languages, support_style,
 availability, trained, capacity, exclusions. Lists are ``;``-separated. The cell formats are the
-validators below; ``shared.oneroster`` reuses them for its ``metadata.mentoring.*`` columns.
+validators of ``shared.roster_cells``; ``shared.oneroster`` reuses them for its ``metadata.mentoring.*`` columns.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Final, Literal
@@ -24,6 +23,17 @@ from pydantic_core import ErrorDetails
 
 from shared.contracts.envelope import derived_id
 from shared.contracts.matching import Role
+from shared.roster_cells import (
+    LANGUAGE_TAG,
+    availability_slots,
+    given,
+    ids,
+    none_if_blank,
+    parts,
+    support_style_cell,
+    tags,
+    yes_no,
+)
 
 GRADE_BANDS: Final = ("K-2", "3-5", "6-8", "9-12")
 REQUIRED_COLUMNS: Final = (
@@ -50,102 +60,12 @@ OPTIONAL_COLUMNS: Final = ("language", *PROFILE_COLUMNS)
 # What ``RosterRow.profile_fields`` hands to matching (when given).
 PROFILE_FIELDS: Final = ("school", "subjects", "grade_bands", "years_experience", *PROFILE_COLUMNS)
 LANGUAGES: Final = ("en", "es", "fr")  # languages of the messages notification sends
-SUPPORT_STYLES: Final = ("directive", "collaborative", "facilitative")
-WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-YES: Final = frozenset({"yes", "true", "1"})
-NO: Final = frozenset({"no", "false", "0"})
 EXTERNAL_ID: Final = r"^[A-Za-z0-9_.-]+$"
-
-_BLOCK = re.compile(r"^(?P<day>[a-z]+)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$")
-_DAY_NAMES = {name: name[:3] for name in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
-_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
-
-
-def _blank(value: object) -> bool:
-    return isinstance(value, str) and not value.strip()
-
-
-def _parts(value: object, *, lower: bool = False) -> object:
-    """A ``;``-separated cell as a list without blanks or repeats; None when nothing is given."""
-    if not isinstance(value, str):
-        return value
-    parts = [p.strip().lower() if lower else p.strip() for p in value.split(";")]
-    return list(dict.fromkeys(p for p in parts if p)) or None
-
-
-def _tags(value: object) -> object:
-    return _parts(value, lower=True)
-
-
-def _ids(value: object) -> object:
-    return _parts(value)
-
-
-def _given(value: object) -> bool:
-    return isinstance(value, str) and bool(_parts(value))
-
-
-def _none_if_blank(value: object) -> object:
-    return None if _blank(value) else value
-
-
-def _support_style(value: object) -> object:
-    return None if _blank(value) else value.strip().lower() if isinstance(value, str) else value
-
-
-def _trained(value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    word = value.strip().lower()
-    if not word:
-        return None
-    if word in YES or word in NO:
-        return word in YES
-    raise ValueError(f"'{value.strip()}': use yes/no, true/false or 1/0")
-
-
-def _clock(text: str, block: str) -> str:
-    hours, minutes = (int(n) for n in text.split(":"))
-    if hours > 23 or minutes > 59:
-        raise ValueError(f"'{block}': {text} is not a 24-hour time HH:MM")
-    return f"{hours:02d}:{minutes:02d}"
-
-
-def _block_text(item: object) -> str | None:
-    """A block as its cell text; slots given as dicts (a row built in code) are checked the same way."""
-    if isinstance(item, dict) and {"weekday", "start", "end"} <= set(item):
-        return f"{item['weekday']} {item['start']}-{item['end']}"
-    return item if isinstance(item, str) else None
-
-
-def _availability(value: object) -> object:
-    """``tue 15:30-16:30; thu 08:00-08:45`` -> ``[{"weekday": "tue", "start": "15:30", "end": "16:30"}, ...]``."""
-    blocks = _parts(value)
-    if not isinstance(blocks, list):
-        return blocks
-    slots: list[dict[str, str]] = []
-    for item in blocks:
-        block = _block_text(item)
-        if block is None:
-            return blocks  # neither a cell nor a slot: let the type check report it
-        found = _BLOCK.match(block.lower())
-        if found is None:
-            raise ValueError(f"'{block}': use 'weekday HH:MM-HH:MM', e.g. 'tue 15:30-16:30'")
-        day = _DAY_NAMES.get(found["day"], found["day"])
-        if day not in WEEKDAYS:
-            raise ValueError(f"'{block}': weekday must be one of {', '.join(WEEKDAYS)}")
-        start, end = _clock(found["start"], block), _clock(found["end"], block)
-        if end <= start:
-            raise ValueError(f"'{block}': end must be after start")
-        slot = {"weekday": day, "start": start, "end": end}
-        if slot not in slots:
-            slots.append(slot)
-    return slots
-
 
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=EXTERNAL_ID)]
-Tags = Annotated[list[Tag] | None, BeforeValidator(_tags)]
+Tags = Annotated[list[Tag] | None, BeforeValidator(tags)]
+SupportStyle = Literal["directive", "collaborative", "facilitative"]
 
 
 class RosterRow(BaseModel):
@@ -159,17 +79,17 @@ class RosterRow(BaseModel):
     role: Role
     school: str = Field(min_length=1, max_length=200)
     subjects: Tags = Field(default=None, min_length=1)
-    grade_bands: Annotated[list[str] | None, BeforeValidator(_parts)] = Field(default=None, min_length=1)
-    years_experience: Annotated[int | None, BeforeValidator(_none_if_blank)] = Field(default=None, ge=0, le=60)
+    grade_bands: Annotated[list[str] | None, BeforeValidator(parts)] = Field(default=None, min_length=1)
+    years_experience: Annotated[int | None, BeforeValidator(none_if_blank)] = Field(default=None, ge=0, le=60)
     language: str = "en"  # preferred language for messages
     credentials: Tags = None
     expertise: Tags = None  # expertise areas (mentors) / problems of practice (mentees)
     languages: Tags = None  # languages the teacher can mentor in
-    support_style: Annotated[Literal["directive", "collaborative", "facilitative"] | None, BeforeValidator(_support_style)] = None
-    availability: Annotated[list[dict[str, str]] | None, BeforeValidator(_availability)] = None
-    trained: Annotated[bool | None, BeforeValidator(_trained)] = None  # mentor training completed
-    capacity: Annotated[int | None, BeforeValidator(_none_if_blank)] = Field(default=None, ge=0, le=50)
-    exclusions: Annotated[list[ExternalId] | None, BeforeValidator(_ids)] = None  # external ids never to pair with
+    support_style: Annotated[SupportStyle | None, BeforeValidator(support_style_cell)] = None
+    availability: Annotated[list[dict[str, str]] | None, BeforeValidator(availability_slots)] = None
+    trained: Annotated[bool | None, BeforeValidator(yes_no)] = None  # mentor training completed
+    capacity: Annotated[int | None, BeforeValidator(none_if_blank)] = Field(default=None, ge=0, le=50)
+    exclusions: Annotated[list[ExternalId] | None, BeforeValidator(ids)] = None  # external ids never to pair with
 
     @field_validator("grade_bands")
     @classmethod
@@ -189,7 +109,7 @@ class RosterRow(BaseModel):
     @field_validator("languages")
     @classmethod
     def _language_tags(cls, tags: list[str] | None) -> list[str] | None:
-        wrong = [tag for tag in tags or [] if not _LANGUAGE_TAG.match(tag)]
+        wrong = [tag for tag in tags or [] if not LANGUAGE_TAG.match(tag)]
         if wrong:
             raise ValueError(f"'{wrong[0]}' is not a language tag like en, es or pt-br")
         return tags
@@ -255,7 +175,7 @@ def _parse(reader: csv.DictReader[str]) -> ParsedRoster:
         values = {k: v for k, v in record.items() if k in REQUIRED_COLUMNS + OPTIONAL_COLUMNS and v is not None}
         if not values.get("language"):
             values.pop("language", None)
-        absent = [RowError(line, c, "missing: a value is required") for c in REQUIRED_COLUMNS if not _given(values.get(c))]
+        absent = [RowError(line, c, "missing: a value is required") for c in REQUIRED_COLUMNS if not given(values.get(c))]
         row, invalid = validate_row(line, values)
         if absent or row is None:
             errors.extend(absent + [e for e in invalid if e.field not in {a.field for a in absent}])
