@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
@@ -66,6 +66,14 @@ class AuditLog:
             filters["action"] = action
         rows = await self.collection.find(filters, {"_id": 0}).sort("at", DESCENDING).to_list(limit)
         return [AuditEntry.model_validate(restore_datetimes(r, ("at",))) for r in rows]
+
+
+def get_audit(request: Request) -> AuditLog:
+    """The service's audit log (its runtime's), as a FastAPI dependency."""
+    return request.app.state.runtime.audit  # type: ignore[no-any-return]
+
+
+Audit = Annotated[AuditLog, Depends(get_audit)]
 
 
 def audit_router(log: AuditLog) -> APIRouter:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
-from shared.audit import AuditLog
+from shared.audit import Audit as Audit  # re-exported for the other route modules
 from shared.storage.mongo import Document
 
 from .campaigns import Campaigns
@@ -29,15 +29,10 @@ def _state(name: str) -> Any:
     return get
 
 
-def get_audit(request: Request) -> AuditLog:
-    return request.app.state.runtime.audit  # type: ignore[no-any-return]
-
-
 Service = Annotated[Feedback, Depends(_state("feedback"))]
 CampaignService = Annotated[Campaigns, Depends(_state("campaigns"))]
 GoalService = Annotated[Goals, Depends(_state("goals"))]
 ClosureService = Annotated[Closures, Depends(_state("closures"))]
-Audit = Annotated[AuditLog, Depends(get_audit)]
 
 
 class Problem(BaseModel):

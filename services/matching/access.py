@@ -11,7 +11,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
 
-from shared.audit import AuditLog
+from shared.audit import Audit as Audit  # re-exported for the other route modules
 from shared.auth.http import Caller
 from shared.auth.principal import Principal, Role, not_found, require_role
 from shared.storage.mongo import Document
@@ -36,12 +36,7 @@ def get_matching(request: Request) -> Matching:
     return request.app.state.matching  # type: ignore[no-any-return]
 
 
-def get_audit(request: Request) -> AuditLog:
-    return request.app.state.runtime.audit  # type: ignore[no-any-return]
-
-
 Service = Annotated[Matching, Depends(get_matching)]
-Audit = Annotated[AuditLog, Depends(get_audit)]
 
 
 def _reachable(caller: Principal, record: Document | None, what: str) -> Document:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from shared.audit import AuditLog
+from shared.audit import Audit
 from shared.auth.principal import not_found
 
 from .access import NOT_SEEN, ProgramId, ReadableDistrict, Reader, Responses, Service, not_seen
@@ -34,12 +34,7 @@ def get_links(request: Request) -> ReportLinks:
     return request.app.state.links  # type: ignore[no-any-return]
 
 
-def get_audit(request: Request) -> AuditLog:
-    return request.app.state.runtime.audit  # type: ignore[no-any-return]
-
-
 Links = Annotated[ReportLinks, Depends(get_links)]
-Audit = Annotated[AuditLog, Depends(get_audit)]
 
 
 class ReportLink(BaseModel):

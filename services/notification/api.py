@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from shared.audit import Audit as Audit  # re-exported for the other route modules
 from shared.audit import AuditLog
 from shared.auth.http import Caller
 from shared.auth.principal import Principal, Role, require_manages, require_role
@@ -39,12 +40,7 @@ def get_notifications(request: Request) -> Notifications:
     return request.app.state.notifications  # type: ignore[no-any-return]
 
 
-def get_audit(request: Request) -> AuditLog:
-    return request.app.state.runtime.audit  # type: ignore[no-any-return]
-
-
 Service = Annotated[Notifications, Depends(get_notifications)]
-Audit = Annotated[AuditLog, Depends(get_audit)]
 
 
 NOT_THE_COORDINATOR: Responses = {

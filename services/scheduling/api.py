@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
-from shared.audit import AuditLog
+from shared.audit import Audit as Audit  # re-exported for the other route modules
 from shared.auth.http import Caller
 from shared.auth.principal import not_found, require_role
 from shared.contracts.envelope import OpaqueId
@@ -32,12 +32,7 @@ def get_scheduling(request: Request) -> Scheduling:
     return request.app.state.scheduling  # type: ignore[no-any-return]
 
 
-def get_audit(request: Request) -> AuditLog:
-    return request.app.state.runtime.audit  # type: ignore[no-any-return]
-
-
 Service = Annotated[Scheduling, Depends(get_scheduling)]
-Audit = Annotated[AuditLog, Depends(get_audit)]
 MeetingId = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
 IdFilter = Annotated[str | None, Query(min_length=1, max_length=64, pattern=ID_PATTERN)]
 

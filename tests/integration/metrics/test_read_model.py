@@ -111,6 +111,15 @@ async def _consumed_now(http: Any, count: int) -> bool:
     return bool((await http.get("/events/consumed")).json()["events_consumed"] == count)
 
 
+async def last_letter(js: Any, subject: str, event_id: str) -> dict[str, Any] | None:
+    """The last dead letter on ``subject``, if it is the one of ``event_id``."""
+    try:
+        letter = json.loads((await js.get_last_msg("DEADLETTER", subject)).data or b"{}")
+    except NotFoundError:
+        return None
+    return letter if event_id in letter["payload"] else None
+
+
 def _sample(families: dict[str, Any], name: str, district: str) -> float | None:
     family = families.get(name)
     values = [s.value for s in family.samples if s.labels.get("district") == district] if family else []
@@ -132,13 +141,6 @@ async def test_invalid_payload_is_dead_lettered_and_unknown_type_ignored(service
     js = nc.jetstream()
     letters = deadletter_subject("metrics", durable_name("metrics", "all_scheduling"))
 
-    async def dead_letter() -> dict[str, Any] | None:
-        try:
-            letter = json.loads((await js.get_last_msg("DEADLETTER", letters)).data or b"{}")
-        except NotFoundError:
-            return None
-        return letter if invalid["id"] in letter["payload"] else None
-
     async with running(app, headers=auth(Role.STATE_ADMIN)) as http:
         await js.publish(valid.nats_subject, json.dumps(invalid).encode(), headers={"Nats-Msg-Id": invalid["id"]})
         await js.publish(
@@ -146,7 +148,7 @@ async def test_invalid_payload_is_dead_lettered_and_unknown_type_ignored(service
             json.dumps(newer).encode(),
             headers={"Nats-Msg-Id": newer["id"]},
         )
-        letter = await eventually(dead_letter)
+        letter = await eventually(lambda: last_letter(js, letters, invalid["id"]))
         assert letter["reason"] == "invalid_payload" and "duration_minutes" in letter["detail"]
 
         processed = app.state.runtime.db["processed_events"]
@@ -193,17 +195,10 @@ async def test_an_event_that_fails_to_project_is_redelivered_alone_then_dead_let
     js = nc.jetstream()
     letters = deadletter_subject("metrics", durable_name("metrics", "all_scheduling"))
 
-    async def dead_letter() -> dict[str, Any] | None:
-        try:
-            letter = json.loads((await js.get_last_msg("DEADLETTER", letters)).data or b"{}")
-        except NotFoundError:
-            return None
-        return letter if events[1].id in letter["payload"] else None
-
     async with running(app, headers=auth(Role.STATE_ADMIN)) as http:
         for event in events:
             await js.publish(event.nats_subject, event.model_dump_json().encode(), headers={"Nats-Msg-Id": event.id})
-        letter = await eventually(dead_letter)
+        letter = await eventually(lambda: last_letter(js, letters, events[1].id))
         assert letter["reason"] == "deliveries_exhausted" and letter["deliveries"] == 3
 
         async def completed() -> int:
