@@ -35,10 +35,7 @@ class Recomputer:
         districts: set[str] = set()
         programs: set[str] = set()
         after = ""
-        while True:
-            marks = await self.repo.dirty_programs(CHUNK, after=after)
-            if not marks:
-                break
+        while marks := await self.repo.dirty_programs(CHUNK, after=after):
             names = [str(m["_id"]) for m in marks]
             rows = await self._rows({str(m["_id"]): int(m["v"]) for m in marks})
             computed = program_cells(names, rows)

@@ -59,6 +59,11 @@ class DeadLetterer:
         await self.send(self.letter(raw, DeadLetterReason.INVALID_PAYLOAD, _errors(exc)))
         await raw.term()
 
+    async def exhausted(self, raw: Msg, exc: Exception, delivered: int) -> None:
+        """Dead-letter a message that failed on its last delivery."""
+        detail = f"{type(exc).__name__}: {exc} (delivery {delivered} of {self.policy.max_deliver})"
+        await self.send(self.letter(raw, DeadLetterReason.DELIVERIES_EXHAUSTED, detail))
+
     async def settle_failed(self, raws: list[Msg], exc: Exception) -> None:
         """After a batch handler raised: each message it did not settle is dead-lettered on its last delivery, and
         otherwise redelivered after the policy's delay."""
@@ -67,8 +72,7 @@ class DeadLetterer:
                 continue
             delivered = raw.metadata.num_delivered
             if self.policy.is_last(delivered):
-                detail = f"{type(exc).__name__}: {exc} (delivery {delivered} of {self.policy.max_deliver})"
-                await self.send(self.letter(raw, DeadLetterReason.DELIVERIES_EXHAUSTED, detail))
+                await self.exhausted(raw, exc, delivered)
                 await raw.term()
             else:
                 await raw.nak(delay=self.policy.delay_after(delivered))
@@ -110,8 +114,7 @@ class _DeadLetterMiddleware(BaseMiddleware):
             raise RejectMessage from exc
         except Exception as exc:
             if self.owner.policy.is_last(delivered):
-                detail = f"{type(exc).__name__}: {exc} (delivery {delivered} of {self.owner.policy.max_deliver})"
-                await self.owner.send(self.owner.letter(raw, DeadLetterReason.DELIVERIES_EXHAUSTED, detail))
+                await self.owner.exhausted(raw, exc, delivered)
                 raise RejectMessage from exc
             log.warning("delivery %s of %s failed, retrying: %r", delivered, raw.subject, exc)
             raise NackMessage(delay=self.owner.policy.delay_after(delivered)) from exc
