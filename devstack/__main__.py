@@ -35,6 +35,8 @@ def run(
     try:
         with console.status("starting nats-server, the store, the SMTP sink and five services..."):
             stack.start()
+        if stack.rebuilt_metrics:
+            console.print("[yellow]the metrics read model was built by an older version: rebuilt it from the streams[/yellow]")
         console.print("[green]all five services are healthy[/green]")
         if load_demo:
             assert stack.signing_key is not None

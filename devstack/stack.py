@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from devstack.keys import ensure_dev_keys
 from devstack.mailsink import MailSink
 from devstack.natsauth import OBSERVER, prepare
 from devstack.servers import Process, port_open, start_nats, start_nx, start_service, wait_healthy
+from services.metrics.rebuild import rebuild_if_stale
 
 SERVICES = {"matching": 8001, "scheduling": 8002, "notification": 8003, "feedback": 8004, "metrics": 8005}
 
@@ -30,6 +32,7 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     signing_key: Path | None = None
     nats_urls: dict[str, str] = field(default_factory=dict)  # user -> URL with that user's password
+    rebuilt_metrics: bool = False  # the data held a metrics read model of an older schema: rebuilt from the streams
 
     @property
     def logs(self) -> Path:
@@ -65,6 +68,7 @@ class Stack:
             "AUTH_PUBLIC_KEY_FILE": str(public_key),
         }
         self.env |= {f"{name.upper()}_DATABASE": f"{self.database_prefix}{name}" for name in self.service_ports}
+        self.rebuilt_metrics = asyncio.run(rebuild_if_stale(self.nats_urls["metrics"], mongo_url, self.env["METRICS_DATABASE"]))
         for name in self.service_ports:
             self.start_service(name, wait=False)
         for proc in self.services.values():

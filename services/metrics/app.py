@@ -12,6 +12,7 @@ from shared.contracts.envelope import EventData
 from shared.contracts.subjects import Domain
 from shared.service import ServiceRuntime
 
+from . import schema
 from .api import router
 from .api_links import public as public_links
 from .handlers import on_events
@@ -67,6 +68,7 @@ def create_app(settings: MetricsSettings | None = None) -> FastAPI:
     runtime = create_runtime(settings)
     quiet_access_log(settings.access_log_level)
     projection = create_projection(runtime, settings)
+    runtime.on_startup(lambda: schema.ensure(runtime.db))  # first: never touch a read model of another schema
     runtime.on_startup(projection.repo.ensure_indexes)
     runtime.on_startup(projection.settle)
     runtime.on_startup(projection.refresh_gauges)

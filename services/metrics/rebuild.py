@@ -21,8 +21,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.subjects import STREAMS, Domain
 from shared.messaging.broker import inbox_prefix
-from shared.storage.mongo import Document
+from shared.storage.mongo import Document, make_client
 
+from . import schema
 from .events import Envelope, decode
 from .metrics import ReadModelMetrics
 from .projector import Consumed, Projector
@@ -60,6 +61,7 @@ async def _messages(js: Any, stream: str) -> AsyncIterator[bytes]:
 
 async def replay(nats_url: str, db: AsyncDatabase[Document]) -> Replayed:
     """Project every message of the four streams into ``db`` and recompute its figures."""
+    await schema.ensure(db)
     repo = ReadModel(db)
     await repo.ensure_indexes()
     projector = Projector(repo, lambda _: None, lambda _: None)
@@ -87,6 +89,23 @@ async def replay(nats_url: str, db: AsyncDatabase[Document]) -> Replayed:
         await nc.close()
     await Recomputer(repo).until_clean()
     return done
+
+
+async def rebuild_if_stale(nats_url: str, mongo_url: str, database: str) -> bool:
+    """Replay every stream into ``database`` in place when it holds a read model of an older schema; True if it did.
+
+    Only while no metrics service runs (``make run`` calls it before starting one): its durables then resume after
+    the last event the old service took, and whatever the replay saw twice is folded in once.
+    """
+    client = make_client(mongo_url)
+    try:
+        if await schema.stored_version(client[database]) in (None, schema.SCHEMA_VERSION):
+            return False
+        await client.drop_database(database)
+        await replay(nats_url, client[database])
+        return True
+    finally:
+        await client.close()
 
 
 def projection_on(db: AsyncDatabase[Document], k: int) -> Projection:

@@ -9,11 +9,13 @@ import uuid
 from datetime import timedelta
 
 import nats
+import pytest
 from typer.testing import CliRunner
 
+from services.metrics import schema
 from services.metrics.app import create_app
 from services.metrics.cli import cli
-from services.metrics.rebuild import all_summaries, projection_on
+from services.metrics.rebuild import all_summaries, projection_on, rebuild_if_stale
 from services.metrics.settings import MetricsSettings
 from shared.auth.principal import Role
 from shared.storage.mongo import make_client
@@ -76,6 +78,36 @@ async def test_rebuild_replays_every_stream_into_a_fresh_database_and_equals_liv
             await client[live_db]["cells"].update_one({"_id": f"program:{program}"}, {"$set": {"minutes": 123456}})
             code, output = await asyncio.to_thread(run_cli, env, "--database", fresh, "--replace")
             assert code == 1 and f"program:{program} mentoring_minutes: live 123456" in output, output
+
+            # A read model of an older schema (no marker, documents of its own) is rebuilt in place by `make run`.
+            old = f"{live_db}_old"
+            await client[old]["participants"].insert_one({"_id": "written-by-version-1", "n": 1})
+            assert await rebuild_if_stale(nats_server.urls["metrics"], mongo_url, old)
+            assert await client[old]["participants"].find_one({"_id": "written-by-version-1"}) is None
+            assert await schema.stored_version(client[old]) == schema.SCHEMA_VERSION
+            assert await all_summaries(projection_on(client[old], K), query) == rebuilt
+            assert not await rebuild_if_stale(nats_server.urls["metrics"], mongo_url, old)  # current now: left alone
     finally:
         await client.close()
         await nc.close()
+
+
+async def test_the_service_refuses_a_read_model_of_an_older_schema(service_settings, mongo_url):
+    settings = service_settings("metrics")
+    client = make_client(mongo_url)
+    try:
+        fresh = client[settings["database"]]
+        await schema.ensure(fresh)  # a new database is marked...
+        assert await schema.stored_version(fresh) == schema.SCHEMA_VERSION
+        await schema.ensure(fresh)  # ...and accepted from then on
+        old = client[f"{settings['database']}_old"]
+        await old["meetings"].insert_one({"_id": "m1"})  # documents, no marker: the first version's
+        with pytest.raises(schema.StaleReadModelError, match="rebuild --database"):
+            await schema.ensure(old)
+        app = create_app(MetricsSettings(**{**settings, "database": old.name}))
+        with pytest.raises(schema.StaleReadModelError):
+            async with running(app):
+                pass
+        assert await old["schema"].find_one({}) is None  # nothing was written to it
+    finally:
+        await client.close()
